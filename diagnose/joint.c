@@ -142,6 +142,8 @@ typedef struct joint_state {
     int alts_tried;            /* 1: try_whisper_alternatives ran */
 } joint_state;
 
+static int shape_fits(wmel_frontend_plan *p, const wmel_dg_clip *c);
+
 static const char *const VALID_NAMES[] = {"all", "hop", "trim", "end", "ceil", "but_last"};
 
 /* scipy.signal.stft's boundary='zeros', padded=True for q with torch's zero centring: the
@@ -216,6 +218,61 @@ static int rule_variants(const wmel_frontend_plan *q, const wmel_frontend_plan *
     return n;
 }
 
+/* The frame rules of explicit zero padding, where no plan so far gives the port's count on
+   every clip: frames every hop from a first at -L (L zeros before the clip: q's own lead, 0,
+   the window's centre frame_length / 2 as a centred framing's, or the first frame centred on
+   a multiple of hop whose window weighs a sample of the clip, as scipy's ShortTimeFFT slices
+   from p_min), R zeros after it (0, hop - 1, frame_length / 2, frame_length - 1: every frame
+   that starts in the clip, or less the window's zero first sample: every frame whose window
+   weighs a sample of it, as ShortTimeFFT's to p_max), and the last frame of that count dropped or not (frame_span
+   frame_length + hop: torch.stft(center=False)[..., :-1]'s (n - frame_length) // hop frames).
+   Only the rules whose count is the port's on every clip are kept (the frame count alone,
+   computed without a transform; every frame kept, no count fixed), simplest first, at most
+   cap, in v; their count. */
+static int frame_rules(const wmel_frontend_plan *q, const wmel_frontend_plan *claimed, const wmel_dg_clip *clips,
+                       int n_clips, wmel_frontend_plan *v, int cap)
+{
+    const int fl = q->frame_length, hop = q->hop, snip = q->framing == WMEL_FRAMES_SNIP;
+    if (cap <= 0 || hop <= 0 || fl <= 1 || q->stack > 1 || q->n_samples || q->pad_multiple || q->pad_to > 1 ||
+        q->window_offset || (snip ? q->frame_span != 0 && q->frame_span != fl
+                                  : q->framing == WMEL_FRAMES_KALDI_CENTER || fl != q->n_fft))
+        return 0;
+    /* (the window's first and last sample: exact zeros of a Hann, Povey or Bartlett window,
+       which weigh no sample of the clip) */
+    const int w = q->window, lz = w == WMEL_WINDOW_HANN_PERIODIC || w == WMEL_WINDOW_HANN || w == WMEL_WINDOW_POVEY ||
+                                  w == WMEL_WINDOW_BARTLETT || w == WMEL_WINDOW_BARTLETT_PERIODIC;
+    const int tz = w == WMEL_WINDOW_HANN || w == WMEL_WINDOW_POVEY || w == WMEL_WINDOW_BARTLETT;
+    const int c = fl / 2;
+    const int touch = c - hop * ((int)floor((double)(c - fl + tz) / hop) + 1); /* (c - hop p_min) */
+    const int leads[] = {snip ? q->pad_left : c, 0, c, touch};
+    const int rights[] = {0, hop - 1, c, fl - 1, fl - 1 - lz};
+    int n = 0;
+    for (int m = 0; m < 2; m++)
+        for (int i = 0; i < 4; i++)
+            for (int k = 0; k < 5 && n < cap; k++) {
+                int dup = 0;
+                for (int i2 = 0; i2 < i; i2++) dup |= leads[i2] == leads[i];
+                for (int k2 = 0; k2 < k; k2++) dup |= rights[k2] == rights[k];
+                if (dup) continue;
+                wmel_frontend_plan p = *q;
+                if (p.n_frames) p.n_frames = 0, p.pad_value = claimed->pad_value;
+                p.framing = WMEL_FRAMES_SNIP;
+                p.pad_mode = WMEL_PAD_ZERO;
+                p.pad_left = leads[i];
+                p.pad_right = rights[k];
+                p.frame_span = m ? fl + m * hop : 0;
+                p.valid = WMEL_VALID_ALL;
+                if (!memcmp(&p, q, sizeof p) || wmel_plan_check(&p, NULL, 0)) continue;
+                int fits = 1;
+                for (int j = 0; j < n_clips && fits; j++) {
+                    wmel_frontend_plan t = p;
+                    fits = shape_fits(&t, &clips[j]) && t.layout == p.layout;
+                }
+                if (fits) v[n++] = p;
+            }
+    return n;
+}
+
 /* a difference named in m: field, the claimed plan's value and the one found (replaced if listed) */
 static void set_diff(wmel_dg_result *m, const char *field, const char *preset, const char *found)
 {
@@ -244,6 +301,50 @@ static void drop_notes(wmel_dg_result *m, const char *what)
         if (kl + len + 3 < sizeof kept) snprintf(kept + kl, sizeof kept - kl, "%s%.500s", kl ? "; " : "", one);
     }
     memcpy(m->notes, kept, sizeof kept);
+}
+
+/* the fields of a frame rule taken (frame_rules) named against the claimed plan: framing,
+   pad_mode, pad_left, pad_right, frame_span, and a note of the rule */
+static void frame_rule_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const wmel_frontend_plan *claimed)
+{
+    static const char *const FRAMINGS[] = {"snip", "center_reflect", "center_zero", "kaldi_center"};
+    static const char *const FIELDS[] = {"framing", "pad_mode", "pad_left", "pad_right", "frame_span"};
+    for (int j = m->n_diff - 1; j >= 0; j--)
+        for (int f = 0; f < 5; f++)
+            if (!strcmp(m->diff[j].field, FIELDS[f])) {
+                memmove(&m->diff[j], &m->diff[j + 1], (size_t)(m->n_diff - j - 1) * sizeof m->diff[0]);
+                m->n_diff--;
+                break;
+            }
+    char a[32], b[32];
+    if (q->framing != claimed->framing && (unsigned)q->framing < 4 && (unsigned)claimed->framing < 4)
+        set_diff(m, "framing", FRAMINGS[claimed->framing], FRAMINGS[q->framing]);
+    if (q->pad_mode != claimed->pad_mode && (q->pad_left || q->pad_right))
+        set_diff(m, "pad_mode", claimed->pad_mode == WMEL_PAD_ZERO ? "zero" : "reflect",
+                 q->pad_mode == WMEL_PAD_ZERO ? "zero" : "reflect");
+#define RDIFF(f)                                                                                                     \
+    if (q->f != claimed->f) {                                                                                        \
+        snprintf(a, sizeof a, "%d", claimed->f), snprintf(b, sizeof b, "%d", q->f);                                  \
+        set_diff(m, #f, a, b);                                                                                       \
+        for (int j = 0; j < m->n_diff; j++)                                                                          \
+            if (!strcmp(m->diff[j].field, #f)) m->diff[j].numeric = 1;                                               \
+    }
+    RDIFF(pad_left)
+    RDIFF(pad_right)
+    RDIFF(frame_span)
+#undef RDIFF
+    m->not_expressible[0] = '\0';
+    drop_notes(m, "samples late");
+    drop_notes(m, "zeros after");
+    drop_notes(m, "zeros around");
+    char t[320];
+    const int fl = q->frame_length, span = q->frame_span ? q->frame_span : fl;
+    snprintf(t, sizeof t, "frames of %d every %d from sample -%d (%d zeros before the clip, %d after), every frame "
+             "whose %d samples lie in the padded clip: 1 + (n + %d - %d) // %d frames%s", fl, q->hop, q->pad_left,
+             q->pad_left, q->pad_right, span, q->pad_left + q->pad_right, span, q->hop,
+             span > fl ? " (the last frame of frame_length's count dropped: frame_span)" : "");
+    size_t nl = strlen(m->notes);
+    snprintf(m->notes + nl, sizeof m->notes - nl, "%s%s", nl ? "; " : "", t);
 }
 
 /* the explicit padding of a rule taken (rule_variants' scipy framing) named: framing, pad_left, pad_right */
@@ -374,14 +475,18 @@ static int try_fit(joint_state *s, int k, int from_answer, char *err, size_t err
     }
     const wmel_frontend_plan *a = answer_of(s->r, start);
     const wmel_frontend_plan *base = a ? a : s->r->has_plan ? &s->r->plan : NULL;
-    wmel_frontend_plan take, v[16];
-    int best_ok = s->have ? s->n_ok : -1, got = 0, rule = 0;
+    wmel_frontend_plan take, v[16 + 8];
+    int best_ok = s->have ? s->n_ok : -1, got = 0, rule = 0, framed = 0;
     const int base_framing = base ? base->framing : start->framing; /* (base may point into s->r, which a search reuses) */
     if (a) got = consider(s, a, &take, &best_ok);
     if (base && best_ok < s->n_clips) {
         const int nv = rule_variants(base, s->claimed, v);
         for (int i = 0; i < nv; i++)
             if (consider(s, &v[i], &take, &best_ok)) got = rule = 1;
+        /* (the frame rules of explicit zero padding where no rule gives every clip's count) */
+        const int nf = best_ok < s->n_clips ? frame_rules(base, s->claimed, s->clips, s->n_clips, v + nv, 8) : 0;
+        for (int i = 0; i < nf; i++)
+            if (consider(s, &v[nv + i], &take, &best_ok)) got = rule = framed = 1;
     }
     if (!got && best_ok < s->n_clips) {
         /* scipy's zero padding of an odd window, or the zeros after the clip of a port whose
@@ -415,7 +520,8 @@ static int try_fit(joint_state *s, int k, int from_answer, char *err, size_t err
     take_report(s, from_answer);
     if (rule) {
         rule_diffs(s->best, &take, s->claimed);
-        if (base_framing >= 0 && take.framing != base_framing) padding_diffs(s->best, &take, s->claimed);
+        if (framed) frame_rule_diffs(s->best, &take, s->claimed);
+        else if (base_framing >= 0 && take.framing != base_framing) padding_diffs(s->best, &take, s->claimed);
         s->best->explained = 1;
     }
     s->plan = take;

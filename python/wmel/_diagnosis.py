@@ -177,21 +177,23 @@ def _claimed(preset, plan, hf_config):
 
 
 def _plan_refuses(plan: dict, x) -> str:
-    """Why the plan computes no features of the samples x ("" when it does)."""
+    """Why the plan computes no features of the samples x ("" when it does): its error, or
+    "no frames" where it gives an array without a value (a clip shorter than its frame)."""
     from ._features import features
     try:
-        features(x, plan=plan)
+        f = features(x, plan=plan)
     except (ValueError, RuntimeError) as e:
         return str(e)
-    return ""
+    return "no frames (an empty array)" if np.asarray(f).size == 0 else ""
 
 
 def _left_out(r: dict, refused, kind, text) -> None:
-    """The probes the port raised on, left out of the fit: r["left_out"] [{"stem", "samples",
-    "port", "plan"}] and a note each; the answer found (or, with none, the claimed plan) is
-    asked for the same clip: a plan that refuses it too agrees with the port there, one that
-    computes it does not (the answer is then not reproduced: the port refuses a clip the
-    plan takes)."""
+    """The probes the port raised on or gave no frames for (an array without a value: a clip
+    shorter than its frame), left out of the fit: r["left_out"] [{"stem", "samples", "port",
+    "plan"}] and a note each; the answer found (or, with none, the claimed plan) is asked for
+    the same clip: a plan that refuses it or gives no frames too agrees with the port there,
+    one that computes frames does not (the answer is then not reproduced: the port refuses a
+    clip the plan takes)."""
     r["left_out"] = []
     if not refused:
         return
@@ -202,17 +204,17 @@ def _left_out(r: dict, refused, kind, text) -> None:
     for stem, x, err in refused:
         why = _plan_refuses(plan, x) if plan is not None else "(no plan to ask)"
         r["left_out"].append({"stem": stem, "samples": int(x.size), "port": err, "plan": why})
+        did = "gave " + err if err.startswith("no frames") else f"raised ({err[:120]})"
         if why:
-            notes.append(f"the probe {stem!r} ({x.size} samples) left out: the port raised ({err[:120]}), "
-                         f"and the plan refuses it too ({why[:120]})")
+            notes.append(f"the probe {stem!r} ({x.size} samples) left out: the port {did}, "
+                         f"and the plan {'gives ' + why if why.startswith('no frames') else f'refuses it too ({why[:120]})'}")
         else:
-            notes.append(f"the probe {stem!r} ({x.size} samples): the port raised ({err[:120]}) where the plan "
-                         f"computes it")
+            notes.append(f"the probe {stem!r} ({x.size} samples): the port {did} where the plan computes it")
             r["reproduces"] = False
             r["explained"] = False
             r["matches"] = False
             r["clips"].append({"stem": stem, "status": "differs", "max": None,
-                               "why": f"the port raised ({err[:120]}) where the plan computes the clip"})
+                               "why": f"the port {did} where the plan computes the clip"})
     r["notes"] = "; ".join([n for n in [r.get("notes", "")] if n] + notes)
 
 
@@ -235,12 +237,17 @@ def _diagnose_port(port, preset, plan, hf_config, emit_plan, force, mc, audio_ex
             continue
         if f is None:
             raise ValueError(f"diagnose: the port returned no features for the probe {stem!r}")
+        f = _features(f)
+        if f.size == 0:  # no frames (a clip shorter than the port's frame): its count, not its values
+            refused.append((stem, x, f"no frames (an empty array of shape {f.shape})"))
+            continue
         audios.append(x)
-        feats.append(_features(f))
+        feats.append(f)
         names.append(stem)
     if len(names) == len(audio_extra):
         stem, x, err = refused[0]
-        raise ValueError(f"diagnose: the port failed on every probe, e.g. {stem!r} ({x.size} samples): {err}")
+        raise ValueError(f"diagnose: the port failed on every probe or gave no frames, e.g. {stem!r} "
+                         f"({x.size} samples): {err}")
     js, checks = _diagnose.run_joint([a.tobytes() for a in audios], [f.tobytes() for f in feats],
                                      [tuple(int(d) for d in f.shape) for f in feats], kind, text, mc)
     r = json.loads(js)
@@ -294,10 +301,12 @@ def diagnose(audio, features=None, preset: str | None = None, *, plan=None, hf_c
     designed probes (wmel.probes(), `wmel probes`' set) through port (a float32 numpy array of
     samples at the plan's rate -> the features, any layout and float dtype) in memory and fits
     ONE plan on all of them at once; the answer reproduces every probe or says which it does
-    not ("clips": each with its "stem"). A probe the port raises on is left out of the fit
-    ("left_out": [{"stem", "samples", "port": its error, "plan": why the plan found refuses
-    the clip too, "" where it computes it: then not reproduced}], and a note); ValueError when
-    the port raises on every probe. features then may be a second preset's name only
+    not ("clips": each with its "stem"). A probe the port raises on, or gives no frames for
+    (an array without a value: a clip shorter than its frame), is left out of the fit
+    ("left_out": [{"stem", "samples", "port": its error or "no frames ...", "plan": why the
+    plan found refuses the clip too, "no frames ..." where it gives none either, "" where it
+    computes frames: then not reproduced}], and a note); ValueError when the port raises on
+    or gives no frames for every probe. features then may be a second preset's name only
     when preset is not given.
 
     ValueError for a shape no layout reconciles; the search releases the GIL and checks for
