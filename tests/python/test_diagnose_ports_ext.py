@@ -261,3 +261,66 @@ def test_melspectrogram_ln_claimed_as_whisper():
     f = fields(r)
     assert f.get("normalize") == "none" and f.get("log") == "ln_add", r["differences"]
     assert reproduces(r, port)
+
+
+# ---- cepstra: the lifter and the input's scale (c0 alone) before a map of the values
+
+def psf_bank(nfilt=26, nfft=512, sr=SR):
+    """python_speech_features' get_filterbanks: HTK mel points snapped to floor((nfft + 1) f / sr)"""
+    mel = lambda f: 2595 * np.log10(1 + f / 700.0)  # noqa: E731
+    b = np.floor((nfft + 1) * 700 * (10 ** (np.linspace(mel(0), mel(sr / 2), nfilt + 2) / 2595) - 1) / sr).astype(int)
+    fb = np.zeros((nfilt, nfft // 2 + 1))
+    for j in range(nfilt):
+        fb[j, b[j]:b[j + 1]] = (np.arange(b[j], b[j + 1]) - b[j]) / (b[j + 1] - b[j])
+        fb[j, b[j + 1]:b[j + 2]] = (b[j + 2] - np.arange(b[j + 1], b[j + 2])) / (b[j + 2] - b[j + 1])
+    return fb
+
+
+def dct_ortho(n, k):
+    d = np.cos(np.pi / n * (np.arange(n)[None, :] + 0.5) * np.arange(k)[:, None]) * np.sqrt(2.0 / n)
+    d[0] /= np.sqrt(2)
+    return d
+
+
+def psf_power(x):
+    """python_speech_features' preemphasis, framesig (400 / 160, zeros to the last frame that
+    starts in the clip) and powspec |rfft 512|^2 / 512"""
+    x = np.asarray(x, np.float64)
+    x = np.append(x[0], x[1:] - 0.97 * x[:-1])
+    n = 1 if x.size <= 400 else 1 + int(np.ceil((x.size - 400) / 160))
+    x = np.concatenate([x, np.zeros((n - 1) * 160 + 400 - x.size)])
+    return np.abs(np.fft.rfft(x[np.arange(400)[None, :] + 160 * np.arange(n)[:, None]], 512)) ** 2 / 512
+
+
+def psf_mfcc(x, energy=False):
+    """python_speech_features' mfcc(x, 16000, appendEnergy=energy) in numpy"""
+    p = psf_power(x)
+    f = p @ psf_bank().T
+    c = np.log(np.where(f == 0, np.finfo(float).eps, f)) @ dct_ortho(26, 13).T
+    c *= 1 + 11 * np.sin(np.pi * np.arange(13) / 22)
+    if energy:
+        e = p.sum(1)
+        c[:, 0] = np.log(np.where(e == 0, np.finfo(float).eps, e))
+    return c
+
+
+def test_psf_mfcc_without_energy_fields_before_units():
+    # python_speech_features' mfcc(appendEnergy=False) claimed as Kaldi's MFCC of 26 mels: its
+    # lifter 22 (the claim has none), its bank, window, pre-emphasis and scale (c0 alone moves)
+    r = wmel.diagnose(psf_mfcc, plan={"frontend": "kaldi", "n_mels": 26, "n_ceps": 13})
+    assert r["explained"] and r["reproduces"], (r["notes"], r["differences"])
+    f = fields(r)
+    assert "units" not in f and f.get("cepstral_lifter") == "22" and f.get("snap_bins") == "1", f
+    assert f.get("window") == "rect" and abs(float(f["scale"]) - 512 ** -0.5) < 1e-9, f
+    assert reproduces(r, psf_mfcc)
+
+
+def test_cepstra_scale_moves_c0_alone():
+    # Kaldi's MFCC of samples in [-1, 1] with the lifter, claimed without it: the scale fitted on c0,
+    # the lifter found, no map of the values
+    port = plan_port({"frontend": "kaldi", "n_mels": 26, "n_ceps": 13, "cepstral_lifter": 22, "scale": 1.0})
+    r = wmel.diagnose(port, plan={"frontend": "kaldi", "n_mels": 26, "n_ceps": 13})
+    assert r["explained"] and r["reproduces"], (r["notes"], r["differences"])
+    f = fields(r)
+    assert f.get("cepstral_lifter") == "22" and float(f.get("scale", "nan")) == 1.0 and "units" not in f, f
+    assert reproduces(r, port)
