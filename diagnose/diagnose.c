@@ -124,10 +124,20 @@ static int gain_shifts(const wmel_frontend_plan *p)
            (p->log == WMEL_LOG10_CLAMP || p->log == WMEL_LOG_CLAMP || p->log == WMEL_LOG_ADD) &&
            (p->power == 1 || p->power == 2) && !(p->dither > 0);
 }
-/* The log values' shift per ln of the samples' scale (gain_shifts' plans). */
+/* A plan of cepstra (n_ceps, c0 first) of such log values: the factor moves c0 alone (the
+   orthonormal DCT's first row takes the mean shift times sqrt(n_mels); with use_energy c0 is
+   the log energy, moved by 2 ln s), every other cepstrum stays. */
+static int gain_c0(const wmel_frontend_plan *p)
+{
+    return p->n_ceps > 0 && !p->ceps_htk && p->norm == WMEL_NORM_NONE && !p->affine && !p->delta_win &&
+           p->stack <= 1 && (p->log == WMEL_LOG10_CLAMP || p->log == WMEL_LOG_CLAMP || p->log == WMEL_LOG_ADD) &&
+           (!p->use_energy || p->log != WMEL_LOG10_CLAMP) && (p->power == 1 || p->power == 2) && !(p->dither > 0);
+}
+/* The log values' shift per ln of the samples' scale (gain_shifts' plans; gain_c0's: c0's). */
 static double gain_per_ln(const wmel_frontend_plan *p)
 {
     const double unit = p->log == WMEL_LOG10_CLAMP ? log(10.0) : 1.0;
+    if (p->n_ceps > 0) return p->use_energy ? 2.0 : (double)p->power / unit * sqrt((double)p->n_mels);
     return (double)p->power / unit * (p->norm == WMEL_NORM_WHOLE ? 0.25 : 1.0);
 }
 /* A plan whose scale the library's JSON has no field for (Whisper's front-end reads samples
@@ -155,7 +165,8 @@ static score eval(dg *d, const state *s)
 {
     score sc = eval_at(d, s);
     sc.fscale = s->plan.scale;
-    if (!d->fit_gain || !sc.ok || !gain_shifts(&s->plan)) return sc;
+    const int c0 = gain_c0(&s->plan);
+    if (!d->fit_gain || !sc.ok || !(gain_shifts(&s->plan) || c0)) return sc;
     /* the gain's fit: the median of port - candidate over the cells compared, as a factor on
        the samples, one step (a second moves the scale of a scipy port by less than the
        rounding of its value, at 1.5 times the candidates' time); kept where it lowers the RMS */
@@ -165,7 +176,7 @@ static score eval(dg *d, const state *s)
     for (size_t i = 0; i < d->R; i++)
         for (size_t j = 0; j < d->C; j++) {
             size_t idx = d->mel_rows ? i : j, k = i * d->C + j;
-            if (idx < d->n_idx && d->mask[idx]) continue;
+            if ((idx < d->n_idx && d->mask[idx]) || (c0 && idx != 0)) continue; /* (cepstra: c0's cells) */
             float e = d->x[k] - round_dtype(d->y[k], s->dtype);
             if (isfinite(e)) df[m++] = e;
         }
@@ -568,7 +579,7 @@ typedef struct fam {
     const char *const *names;
     int n_names;
     int n_alt;
-    double alt[8];
+    double alt[9];
 } fam;
 
 #define NAMES(a) a, (int)(sizeof a / sizeof a[0])
@@ -591,9 +602,11 @@ static const fam FAMS[] = {
     {"low_freq", F_DOUBLE, offsetof(wmel_frontend_plan, low_freq), NULL, 0, 5, {0, 20, 60, 125, 300}},
     {"high_freq", F_DOUBLE, offsetof(wmel_frontend_plan, high_freq), NULL, 0, 4, {0, 8000, -400, 7600}},
     {"log", F_INT, offsetof(wmel_frontend_plan, log), NAMES(LOGS), 3, {0, 1, 2}},
-    /* (numpy's float64 eps last: python_speech_features' floor of an energy of 0) */
-    {"log_guard", F_DOUBLE, offsetof(wmel_frontend_plan, log_guard), NULL, 0, 8,
-     {1e-10, 5.9604644775390625e-08, 1e-5, 1e-6, 1.1920928955078125e-07, 1e-8, 1e-7, 2.220446049250313e-16}},
+    /* (numpy's float64 eps: python_speech_features' floor of an energy of 0; then 1e-30, below
+       every energy a float64 port logs: spafe's guard that replaces exact zeros only, on clips
+       with no energy of 0) */
+    {"log_guard", F_DOUBLE, offsetof(wmel_frontend_plan, log_guard), NULL, 0, 9,
+     {1e-10, 5.9604644775390625e-08, 1e-5, 1e-6, 1.1920928955078125e-07, 1e-8, 1e-7, 2.220446049250313e-16, 1e-30}},
     {"norm_ddof", F_DDOF, 0, NULL, 0, 2, {1, 0}},
     {"normalize", F_ALL, 0, NAMES(NORMALIZES), 2, {0, 1}},
     /* Whisper's max - 8: the max over the clip (the plan's) or per 30 s chunk (a port that cuts
@@ -609,6 +622,8 @@ static const fam FAMS[] = {
     /* a stacked plan's (LFR's) own fields: the rows keep their shape */
     {"stack_left", F_INT, offsetof(wmel_frontend_plan, stack_left), NULL, 0, 4, {0, 1, 2, 3}},
     {"stack_tail", F_INT, offsetof(wmel_frontend_plan, stack_tail), NAMES(TAILS), 2, {0, 3}},
+    /* the cepstra's lifter (n_ceps): none or Kaldi's and HTK's 22 */
+    {"cepstral_lifter", F_DOUBLE, offsetof(wmel_frontend_plan, cepstral_lifter), NULL, 0, 2, {22, 0}},
     /* the bank's size and the hop: not searched, read from the port's shape (the values of a
        frame, the frame count) before the search */
     {"n_mels", F_INT, offsetof(wmel_frontend_plan, n_mels), NULL, 0, 0, {0}},
@@ -698,6 +713,7 @@ static int fam_applies(const wmel_frontend_plan *p, const fam *f, size_t n)
     if (f->type == F_SNAP) return !p->linear_bins; /* (from Kaldi's or TF's mel space: HTK's points) */
     if (f->off == offsetof(wmel_frontend_plan, framing)) return p->pad_left == 0 && p->pad_right == 0;
     if (f->off == offsetof(wmel_frontend_plan, n_fft)) return p->frame_length <= 400;
+    if (f->off == offsetof(wmel_frontend_plan, cepstral_lifter)) return p->n_ceps > 0;
     if (f->off == offsetof(wmel_frontend_plan, stack_left) || f->off == offsetof(wmel_frontend_plan, stack_tail))
         return p->stack > 1;
     return 1;
@@ -1975,8 +1991,12 @@ static void fit_units_stage(job *j)
     double a, b, rms_fit = fit_units(d->y, d->x, d->R * d->C, &a, &b);
     int take = !j->pt.port_const && isfinite(rms_fit) && rms_fit < 0.3 * j->s0.rms && fabs(a) >= 1e-3 &&
                fabs(a) <= 1e3 && (fabs(a - 1) > 1e-3 || fabs(b) > 1e-3);
-    if (take && !units_name(a) && rms_fit >= 0.01 * j->s0.rms && gain_shifts(&j->cur.plan) && take_fit_gain(j))
+    const int c0 = gain_c0(&j->cur.plan);
+    if (take && !units_name(a) && rms_fit >= 0.01 * j->s0.rms && (gain_shifts(&j->cur.plan) || c0) && take_fit_gain(j))
         take = 0;
+    /* cepstra in no named unit: the DCT mixes the log values, so a map of them all stands for
+       no convention (the scale moves c0 alone; the fields are searched instead) */
+    if (take && j->cur.plan.n_ceps > 0 && !units_name(a)) take = 0;
     if (take) take_units(j, a, b);
 }
 

@@ -293,7 +293,8 @@ WMEL_API wmel_params wmel_default_params(void);
  * Returns NULL on error and stores the status in *status (when status is not NULL);
  * on success *status is WMEL_OK. Errors: WMEL_ERR_INVALID_ARG (n_mels not 80/128, bad
  * backend/norm/isa/smooth/frontend/vulkan_arith/cuda_arith, n_threads < 0, device_check not
- * 0 or 1, auto_plan not a WMEL_AUTO_*: wmel_vulkan_error_detail() names it),
+ * 0 or 1; auto_plan not a WMEL_AUTO_*, cuda_arith not a WMEL_CUDA_ARITH_*:
+ * wmel_vulkan_error_detail() names the field and its values),
  * WMEL_ERR_BACKEND_UNAVAILABLE (CUDA or
  * Vulkan asked for and not usable), WMEL_ERR_NO_MEMORY. p == NULL means wmel_default_params().
  * It fills the plan of wmel_frontend_preset(p->frontend, p->n_mels) (for Whisper's

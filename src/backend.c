@@ -182,6 +182,16 @@ int wmel__auto_plan_check(const wmel_params *p)
     return WMEL_ERR_INVALID_ARG;
 }
 
+int wmel__cuda_arith_check(const wmel_params *p)
+{
+    if (p->cuda_arith >= WMEL_CUDA_ARITH_AUTO && p->cuda_arith <= WMEL_CUDA_ARITH_FLOAT_FLOAT) return WMEL_OK;
+    char msg[200];
+    snprintf(msg, sizeof msg, "params.cuda_arith %d: expected WMEL_CUDA_ARITH_AUTO (0), WMEL_CUDA_ARITH_FLOAT64 (1) or "
+             "WMEL_CUDA_ARITH_FLOAT_FLOAT (2)", p->cuda_arith);
+    wmel__detail(msg);
+    return WMEL_ERR_INVALID_ARG;
+}
+
 int wmel__backend_auto_check(const wmel_params *p)
 {
     if (!wmel__backend(WMEL_BACKEND_CUDA) && !wmel__backend(WMEL_BACKEND_VULKAN)) return WMEL_OK; /* nothing to time */
@@ -529,10 +539,10 @@ wmel_ctx *wmel__create(wmel_params p, const wmel_frontend_plan *plan, int keep_s
     int rc = wmel__fe_check(plan);
     if (rc) return fail(status, rc);
     if (!keep_smooth) p.smooth = WMEL_SMOOTH_NONE;
-    if ((rc = wmel__auto_plan_check(&p)) != WMEL_OK) return fail(status, rc);
+    if ((rc = wmel__auto_plan_check(&p)) != WMEL_OK || (rc = wmel__cuda_arith_check(&p)) != WMEL_OK)
+        return fail(status, rc);
     if (p.backend < WMEL_BACKEND_AUTO || p.backend > WMEL_BACKEND_VULKAN || p.vulkan_device < 0 ||
         p.vulkan_arith < WMEL_VULKAN_ARITH_AUTO || p.vulkan_arith > WMEL_VULKAN_ARITH_FLOAT_FLOAT ||
-        p.cuda_arith < WMEL_CUDA_ARITH_AUTO || p.cuda_arith > WMEL_CUDA_ARITH_FLOAT_FLOAT ||
         p.max_isa < WMEL_ISA_AUTO || p.max_isa > WMEL_ISA_WASM_SIMD128 || p.n_threads < 0 ||
         p.cuda_device < 0 || (p.smooth != WMEL_SMOOTH_NONE && p.smooth != WMEL_SMOOTH_3X3) ||
         (p.device_check != 0 && p.device_check != 1))

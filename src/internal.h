@@ -485,6 +485,9 @@ int wmel__auto_probe_mode(const wmel_params *p);
 /* params.auto_plan a WMEL_AUTO_*: WMEL_OK, or WMEL_ERR_INVALID_ARG with the field named in
  * wmel__detail (checked at every create). */
 int wmel__auto_plan_check(const wmel_params *p);
+/* params.cuda_arith a WMEL_CUDA_ARITH_*: WMEL_OK, or WMEL_ERR_INVALID_ARG with the field and
+ * its values named in wmel__detail (checked at every create). */
+int wmel__cuda_arith_check(const wmel_params *p);
 /* AUTO's switches read at create where a device backend is built: WMEL_OK, or
  * WMEL_ERR_INVALID_ARG with the switch named in wmel__detail (WMEL_AUTO_PROBE not 0 or 1
  * where p->auto_plan leaves the mode to it, WMEL_AUTO_PROBE_CPU_SCALE not a positive

@@ -218,6 +218,24 @@ def _left_out(r: dict, refused, kind, text) -> None:
     r["notes"] = "; ".join([n for n in [r.get("notes", "")] if n] + notes)
 
 
+def _name_refusal(port, r, audios, feats, names) -> None:
+    """A port the answer does not reproduce: the known convention no plan expresses that
+    explains it (wmel._refusals), named in r["not_expressible"]; the differences then keep
+    the verified fields only (a map of the values in no named unit stands for none)."""
+    from ._features import features
+    from ._refusals import recognise
+    why = recognise(port, r, audios, feats, names, features)
+    if not why:
+        return
+    r["not_expressible"] = why
+    r["explained"] = False
+    kept = [d for d in r["differences"] if d["field"] != "units"]
+    if len(kept) != len(r["differences"]):
+        r["notes"] = "; ".join([n for n in [r.get("notes", "")] if n] +
+                               ["the map of the values fitted (units) dropped: it stands for no convention"])
+    r["differences"] = kept
+
+
 def _diagnose_port(port, preset, plan, hf_config, emit_plan, force, mc, audio_extra, features_extra) -> dict:
     """wmel.diagnose(port, preset): the probes run through port (samples -> features), then
     one plan fitted on all of them at once (wmel_dg_run_joint), extra pairs first."""
@@ -255,6 +273,8 @@ def _diagnose_port(port, preset, plan, hf_config, emit_plan, force, mc, audio_ex
     r["clips"] = [{"stem": os.fspath(nm) if isinstance(nm, os.PathLike) else nm, "status": status if ok else "differs",
                    "max": mx, "why": "" if ok else why} for nm, (ok, mx, why) in zip(names, checks)]
     _left_out(r, refused, kind, text)
+    if not r["reproduces"] and not r.get("not_expressible"):
+        _name_refusal(port, r, audios, feats, names)
     if emit_plan is not None:
         bad = [c for c in r["clips"] if c["status"] == "differs"]
         if bad or r["plan"] is None:

@@ -1,6 +1,7 @@
 """wmel._dlpack_cuda -- wmel.features / features_batch of DLPack producers on a CUDA device
 (CuPy, JAX, ... : kDLCUDA) without torch: the capsule taken with the legacy default stream
-(__dlpack__(stream=1)), the features computed on the device by wmel_cuda_features_device(_batch)
+(__dlpack__(stream=1, max_version=(1, 0)): a versioned capsule, or an unversioned one from
+a producer before DLPack 1.0), the features computed on the device by wmel_cuda_features_device(_batch)
 on that stream into wmel's own device memory, returned as a _wmel.CudaArray (a DLPack producer:
 cupy.from_dlpack / jax.dlpack.from_dlpack / torch.from_dlpack take it without a copy). Where the
 device does not take the call, the samples are copied to the host and the features back, said
@@ -30,14 +31,22 @@ def is_cuda_dlpack(x) -> bool:
         return False
 
 
+DLPACK_VERSION = (1, 0)  # the versioned capsules wmel takes (DLManagedTensorVersioned)
+
+
 def _take(x):
     """The producer's capsule for the legacy default stream (the DLPack protocol's stream=1: the
     producer orders its pending work before that stream's), consumed: a _wmel.DLIn whose deleter
-    runs once, when it is released or dies."""
+    runs once, when it is released or dies. The versioned capsule (DLPack 1.0) is asked for
+    with max_version; a producer of the protocol before it (TypeError) is asked again without,
+    and one before the stream argument with neither."""
     try:
-        cap = x.__dlpack__(stream=1)
-    except TypeError:  # a producer of the protocol before the stream argument
-        cap = x.__dlpack__()
+        cap = x.__dlpack__(stream=1, max_version=DLPACK_VERSION)
+    except TypeError:  # a producer of the protocol before max_version: the unversioned capsule
+        try:
+            cap = x.__dlpack__(stream=1)
+        except TypeError:  # before the stream argument
+            cap = x.__dlpack__()
     return _wmel.dlpack_take(cap)
 
 

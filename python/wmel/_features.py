@@ -25,6 +25,20 @@ FRONTENDS = {
 }
 _BACKENDS = {"auto": _wmel.BACKEND_AUTO, "cpu": _wmel.BACKEND_CPU, "ref": _wmel.BACKEND_REF,
              "cuda": _wmel.BACKEND_CUDA, "vulkan": _wmel.BACKEND_VULKAN}
+# wmel_params.cuda_arith by name (WMEL_CUDA_ARITH_AUTO, _FLOAT64, _FLOAT_FLOAT; the names of
+# WMEL_CUDA_ARITHMETIC's values), or the constants themselves
+_CUDA_ARITH = {"auto": _wmel.CUDA_ARITH_AUTO, "float64": _wmel.CUDA_ARITH_FLOAT64,
+               "float-float": _wmel.CUDA_ARITH_FLOAT_FLOAT}
+
+
+def _check_cuda_arith(v) -> int:
+    """cuda_arith= as wmel_params.cuda_arith: a name of _CUDA_ARITH or one of its constants."""
+    if isinstance(v, str) and v in _CUDA_ARITH:
+        return _CUDA_ARITH[v]
+    if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) and int(v) in _CUDA_ARITH.values():
+        return int(v)
+    raise ValueError(f"cuda_arith must be 'auto', 'float64' or 'float-float' (wmel_params.cuda_arith: "
+                     f"WMEL_CUDA_ARITH_AUTO 0, WMEL_CUDA_ARITH_FLOAT64 1, WMEL_CUDA_ARITH_FLOAT_FLOAT 2), got {v!r}")
 
 # The plan options in the order the library sets them (wmel.h, wmel_plan_set, which owns
 # their rules: which option applies to which front-end, the values, the sentence on a
@@ -241,22 +255,26 @@ def _check_threads(threads) -> int:
 
 
 def _ctx(plan: dict, backend: str, threads: int, cols=None, items=None, vulkan_device: int = 0,
-         device_check: int = 0):
+         device_check: int = 0, cuda_arith: int = 0):
     """The shared context for a plan (and a per-column affine: a pair of float64 bytes), from
     the package's bounded context cache (_ctxcache): hold the returned object while computing
     with it. items: the plan's sorted items when the caller has them (_named_plan).
     vulkan_device: wmel_params.vulkan_device (0: the default choice; k: device k - 1).
-    device_check: wmel_params.device_check (1: the CUDA device path scans the samples)."""
+    device_check: wmel_params.device_check (1: the CUDA device path scans the samples).
+    cuda_arith: wmel_params.cuda_arith (a WMEL_CUDA_ARITH_*, checked: _check_cuda_arith)."""
     if not isinstance(backend, str) or backend not in _BACKENDS:
         raise ValueError(f"backend must be auto, cpu, ref, cuda or vulkan, got {backend!r}")
     threads = _check_threads(threads)
     key = ("plan", items if items is not None else tuple(sorted(plan.items())), backend, threads, cols,
-           vulkan_device) + (("device_check",) if device_check else ())
+           vulkan_device) + (("device_check",) if device_check else ()) + \
+        (("cuda_arith", cuda_arith) if cuda_arith else ())
     kw = {} if cols is None else {"col_scale": cols[0], "col_shift": cols[1]}
     if vulkan_device:
         kw["vulkan_device"] = vulkan_device
     if device_check:
         kw["device_check"] = 1
+    if cuda_arith:
+        kw["cuda_arith"] = cuda_arith
     return _ctxcache.get(key, lambda: _wmel.Ctx(plan=plan, backend=_BACKENDS[backend],
                                                 n_threads=threads, **kw))
 
@@ -311,9 +329,10 @@ def load_cmvn(path) -> tuple:
 
 def _features_ctx(frontend, n_mels, normalize, window, scale, low_freq, high_freq, use_energy,
                   energy_floor, legacy, pad_to, backend, threads, col_scale, col_shift, plan, cmvn, caps,
-                  device_check: int = 0):
-    """The ctx of features()' arguments (cached by plan, backend, threads, columns and
-    device_check: 1 for a CUDA tensor with check=True)."""
+                  device_check: int = 0, cuda_arith="auto"):
+    """The ctx of features()' arguments (cached by plan, backend, threads, columns,
+    device_check -- 1 for a CUDA tensor with check=True -- and cuda_arith)."""
+    cuda_arith = _check_cuda_arith(cuda_arith)
     items = None
     if (not caps and n_mels is None and normalize is None and window is None and scale is None
             and low_freq is None and high_freq is None and use_energy is None
@@ -330,7 +349,7 @@ def _features_ctx(frontend, n_mels, normalize, window, scale, low_freq, high_fre
     threads = _check_threads(threads)
     colv = _colvec(col_scale, col_shift, cmvn)
     return _ctx(plan, backend, threads, None if colv is None else _cols(plan, *colv), items,
-                device_check=device_check)
+                device_check=device_check, cuda_arith=cuda_arith)
 
 
 def _check_flag(check) -> int:
@@ -344,7 +363,7 @@ def features_batch(clips, frontend: str | None = None, n_mels=None, *, normalize
                    scale=None, low_freq=None, high_freq=None, use_energy=None, energy_floor=None,
                    legacy: bool = False, pad_to=None, backend: str = "auto", threads: int = 0,
                    col_scale=None, col_shift=None, plan=None, cmvn=None, copy: str = "auto", check: bool = True,
-                   **caps):
+                   cuda_arith="auto", **caps):
     """features() of many clips of any lengths in one library call (wmel_features_batch):
     a list of arrays, each clip's array equal to features(clip, ...) with the same options.
     clips: a sequence of 1-D arrays of samples (float32; int16 is divided by 32768;
@@ -362,7 +381,8 @@ def features_batch(clips, frontend: str | None = None, n_mels=None, *, normalize
     "torch and DLPack"). check (CUDA tensors on the device path): True (the
     default) scans the samples on the device first and waits for the verdict, so a NaN or Inf
     raises ValueError naming the clip as on the host; False skips the scan: no wait (the call
-    stays asynchronous, usable inside a CUDA graph capture), a NaN gives unspecified values."""
+    stays asynchronous, usable inside a CUDA graph capture), a NaN gives unspecified values.
+    cuda_arith: the CUDA backend's arithmetic, as features()'."""
     _lastrun.check_copy(copy)
     check = _check_flag(check)
     if isinstance(clips, (str, bytes, bytearray, os.PathLike)):
@@ -371,7 +391,7 @@ def features_batch(clips, frontend: str | None = None, n_mels=None, *, normalize
     on_cuda = bool(clips) and ((_is_torch(clips[0]) and clips[0].device.type == "cuda") or is_cuda_dlpack(clips[0]))
     ctx = _features_ctx(frontend, n_mels, normalize, window, scale, low_freq, high_freq, use_energy,
                         energy_floor, legacy, pad_to, backend, threads, col_scale, col_shift, plan, cmvn, caps,
-                        device_check=int(check and on_cuda))
+                        device_check=int(check and on_cuda), cuda_arith=cuda_arith)
     torch_dev, copy_why = None, ""
     if clips and all(is_cuda_dlpack(c) and not _is_torch(c) for c in clips):
         from . import _dlpack_cuda
@@ -429,14 +449,15 @@ def _host_batch(ctx, clips: list) -> list:
 def backend_info(frontend: str | None = None, n_mels=None, *, normalize=None, window=None,
                  scale=None, low_freq=None, high_freq=None, use_energy=None, energy_floor=None,
                  legacy: bool = False, pad_to=None, backend: str = "auto", threads: int = 0,
-                 col_scale=None, col_shift=None, plan=None, cmvn=None, **caps) -> dict:
+                 col_scale=None, col_shift=None, plan=None, cmvn=None, cuda_arith="auto", **caps) -> dict:
     """Where features() with the same arguments computes (no audio needed): a dict of
     "backend" ("cpu", "ref", "cuda", "vulkan"), "kernel" (e.g. "cpu-avx512-fft512",
     "vulkan-f64-fft400") and "reason": "asked for by name", or AUTO's, e.g. "AUTO: cpu,
     timed on a 30 s clip: vulkan 52.34 ms, cpu 0.38 ms (...)" (docs/vulkan.md, AUTO against
     the CPU). The context is the one features() then uses (the package's context cache)."""
     ctx = _features_ctx(frontend, n_mels, normalize, window, scale, low_freq, high_freq, use_energy,
-                        energy_floor, legacy, pad_to, backend, threads, col_scale, col_shift, plan, cmvn, caps)
+                        energy_floor, legacy, pad_to, backend, threads, col_scale, col_shift, plan, cmvn, caps,
+                        cuda_arith=cuda_arith)
     return {"backend": ctx.backend, "kernel": ctx.kernel, "reason": ctx.backend_reason}
 
 
@@ -444,7 +465,7 @@ def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None,
              scale=None, low_freq=None, high_freq=None, use_energy=None, energy_floor=None,
              legacy: bool = False, pad_to=None, backend: str = "auto", threads: int = 0,
              col_scale=None, col_shift=None, plan=None, cmvn=None, copy: str = "auto", check: bool = True,
-             **caps):
+             cuda_arith="auto", **caps):
     """The features of one front-end, float32, in its original's layout:
 
       whisper   (n_mels, n // 160), as log_mel_spectrogram(audio, n_mels)
@@ -470,6 +491,11 @@ def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None,
     of a batch); False skips the scan: no wait, the call stays
     asynchronous (usable inside a CUDA graph capture, which check=True refuses with
     ValueError), and a NaN gives unspecified values.
+    cuda_arith: the CUDA backend's arithmetic (wmel_params.cuda_arith): "auto" (the default:
+    the backend's choice, docs/cuda.md), "float64" or "float-float" (or the constants
+    _wmel.CUDA_ARITH_AUTO, _FLOAT64, _FLOAT_FLOAT); another value raises ValueError. The
+    context's kernel name says which ran (it starts "cuda-ff" or "cuda-f64": backend_info(),
+    wmel.last_run()["kernel"]); other backends ignore it.
     low_freq/high_freq/scale apply to nemo, kaldi and seamless. backend: "auto", "cpu",
     "ref" (the float64 reference), "cuda", "vulkan" (docs/vulkan.md). threads: 0 = all cores. Empty audio raises ValueError.
     caps: the capabilities any front-end's plan takes (frontend_plan; docs/frontends.md),
@@ -490,7 +516,7 @@ def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None,
     on_cuda = _check_flag(check) and ((_is_torch(audio) and audio.device.type == "cuda") or is_cuda_dlpack(audio))
     ctx = _features_ctx(frontend, n_mels, normalize, window, scale, low_freq, high_freq, use_energy,
                         energy_floor, legacy, pad_to, backend, threads, col_scale, col_shift, plan, cmvn, caps,
-                        device_check=int(on_cuda))
+                        device_check=int(on_cuda), cuda_arith=cuda_arith)
     return features_on(ctx, audio, copy)
 
 

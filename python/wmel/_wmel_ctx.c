@@ -101,14 +101,14 @@ static PyObject *Ctx_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
 {
     static char *kwlist[] = {"n_mels", "backend", "n_threads", "norm", "max_isa", "cuda_device",
                              "smooth", "plan", "col_scale", "col_shift", "vulkan_device", "device_check",
-                             "auto_plan", NULL};
+                             "auto_plan", "cuda_arith", NULL};
     wmel_params p = wmel_default_params();
     PyObject *plan_o = NULL;
     Py_buffer cs = {0}, ch = {0}; /* the per-column affine: float64 vectors (wmel_create_plan_cols) */
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|iiiiiiiOy*y*iii:Ctx", kwlist, &p.n_mels, &p.backend,
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|iiiiiiiOy*y*iiii:Ctx", kwlist, &p.n_mels, &p.backend,
                                      &p.n_threads, &p.norm, &p.max_isa, &p.cuda_device,
                                      &p.smooth, &plan_o, &cs, &ch, &p.vulkan_device, &p.device_check,
-                                     &p.auto_plan))
+                                     &p.auto_plan, &p.cuda_arith))
         return NULL;
     const int cols = cs.buf != NULL;
     if (cols != (ch.buf != NULL) || (cols && (cs.len != ch.len || cs.len % sizeof(double)))) {
@@ -159,8 +159,9 @@ static PyObject *Ctx_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
     PyMem_Free(vs);
     if (!c) {
         char why[320] = "";
-        if (st == WMEL_ERR_INVALID_ARG && strstr(wmel_vulkan_error_detail(), "params.auto_plan"))
-            snprintf(why, sizeof why, "%s", wmel_vulkan_error_detail()); /* AUTO's planner mode */
+        if (st == WMEL_ERR_INVALID_ARG && (strstr(wmel_vulkan_error_detail(), "params.auto_plan") ||
+                                           strstr(wmel_vulkan_error_detail(), "params.cuda_arith")))
+            snprintf(why, sizeof why, "%s", wmel_vulkan_error_detail()); /* AUTO's planner mode, CUDA's arithmetic */
         else if (use_plan && st == WMEL_ERR_INVALID_ARG) wmel_plan_check(&plan, why, sizeof why); /* which field */
         else if (p.backend == WMEL_BACKEND_VULKAN) snprintf(why, sizeof why, "%s", wmel_vulkan_error_detail());
         return wmelpy_raise_status(st, "wmel_create", why);

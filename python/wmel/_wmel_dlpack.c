@@ -4,14 +4,20 @@
  * memory this file allocates with the CUDA runtime the library links. A build without CUDA
  * has the types, and every call that would touch a device raises RuntimeError.
  *
- * The ABI is the DLPack specification's unversioned capsule ("dltensor"): a consumer renames
- * the capsule "used_dltensor" and calls the tensor's deleter once when done with it; a
- * capsule never consumed calls it when it dies. The CUDA emulator's build (tests only) adds
- * _emu_array (a CudaArray of any dtype and strides holding given bytes: the tests' stand-in
- * for CuPy / JAX arrays) and _emu_host_copies (the emulator's count of host<->device copies).
+ * The ABI is the DLPack specification's two capsules: the unversioned "dltensor"
+ * (DLManagedTensor) and, from DLPack 1.0, "dltensor_versioned" (DLManagedTensorVersioned: the
+ * version, the flags -- read-only, copied -- and the tensor). A consumer renames the capsule
+ * "used_dltensor" / "used_dltensor_versioned" and calls the tensor's deleter once when done
+ * with it; a capsule never consumed calls it when it dies. dlpack_take takes both (a versioned
+ * one of major version 1: wmel only reads the samples, so a read-only tensor is taken too);
+ * CudaArray.__dlpack__ makes the versioned one where the consumer's max_version says it takes
+ * it. The CUDA emulator's build (tests only) adds _emu_array (a CudaArray of any dtype and
+ * strides holding given bytes: the tests' stand-in for CuPy / JAX arrays) and
+ * _emu_host_copies (the emulator's count of host<->device copies).
  */
 #include "_wmel.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +53,21 @@ typedef struct dl_managed {
     void *manager_ctx;
     void (*deleter)(struct dl_managed *);
 } dl_managed;
+/* DLPack 1.0's versioned tensor: the version first, so that a consumer reads it from any
+ * version's struct before anything else */
+typedef struct {
+    uint32_t major, minor;
+} dl_version;
+typedef struct dl_managed_v {
+    dl_version version;
+    void *manager_ctx;
+    void (*deleter)(struct dl_managed_v *);
+    uint64_t flags;
+    dl_tensor t;
+} dl_managed_v;
+enum { DL_VERSION_MAJOR = 1, DL_VERSION_MINOR = 0 }; /* the version wmel implements */
+#define DL_FLAG_READ_ONLY ((uint64_t)1)
+#define DL_FLAG_IS_COPIED ((uint64_t)2)
 
 #define MAX_DIMS 4
 
@@ -84,14 +105,18 @@ static PyObject *no_cuda(const char *what)
 
 typedef struct {
     PyObject_HEAD
-    dl_managed *m; /* NULL once released */
+    dl_managed *m;    /* an unversioned capsule's tensor, or NULL */
+    dl_managed_v *mv; /* a versioned capsule's, or NULL (both NULL once released) */
 } DLInObject;
 
 static void DLIn_release_now(DLInObject *o)
 {
     dl_managed *m = o->m;
+    dl_managed_v *mv = o->mv;
     o->m = NULL;
+    o->mv = NULL;
     if (m && m->deleter) m->deleter(m);
+    if (mv && mv->deleter) mv->deleter(mv);
 }
 
 static void DLIn_dealloc(PyObject *s)
@@ -113,8 +138,8 @@ static PyObject *DLIn_release(PyObject *s, PyObject *noargs)
 static dl_tensor *DLIn_t(PyObject *s)
 {
     DLInObject *o = (DLInObject *)s;
-    if (!o->m) PyErr_SetString(PyExc_ValueError, "the DLPack tensor was released");
-    return o->m ? &o->m->t : NULL;
+    if (!o->m && !o->mv) PyErr_SetString(PyExc_ValueError, "the DLPack tensor was released");
+    return o->m ? &o->m->t : o->mv ? &o->mv->t : NULL;
 }
 
 static PyObject *int64_tuple(const int64_t *v, int n)
@@ -147,14 +172,24 @@ static PyObject *DLIn_info(PyObject *s, PyObject *noargs)
         return NULL;
     }
     const unsigned long long ptr = (unsigned long long)(uintptr_t)t->data + t->byte_offset;
-    return Py_BuildValue("{s:K,s:(ii),s:(iii),s:N,s:N}", "ptr", ptr, "device", (int)t->device.device_type,
+    const dl_managed_v *mv = ((DLInObject *)s)->mv;
+    PyObject *version = mv ? Py_BuildValue("(kk)", (unsigned long)mv->version.major, (unsigned long)mv->version.minor)
+                           : (Py_INCREF(Py_None), Py_None);
+    if (!version) {
+        Py_DECREF(shape);
+        Py_DECREF(strides);
+        return NULL;
+    }
+    return Py_BuildValue("{s:K,s:(ii),s:(iii),s:N,s:N,s:N,s:K}", "ptr", ptr, "device", (int)t->device.device_type,
                          (int)t->device.device_id, "dtype", (int)t->dtype.code, (int)t->dtype.bits,
-                         (int)t->dtype.lanes, "shape", shape, "strides", strides);
+                         (int)t->dtype.lanes, "shape", shape, "strides", strides, "version", version, "flags",
+                         (unsigned long long)(mv ? mv->flags : 0));
 }
 
 static PyMethodDef DLIn_methods[] = {
     {"info", DLIn_info, METH_NOARGS,
-     "info() -> {ptr (data + byte_offset), device (type, id), dtype (code, bits, lanes), shape, strides or None}"},
+     "info() -> {ptr (data + byte_offset), device (type, id), dtype (code, bits, lanes), shape, strides or None, "
+     "version ((major, minor) of a versioned capsule, None), flags (its flags: 1 read-only, 2 copied; 0)}"},
     {"release", DLIn_release, METH_NOARGS, "release(): calls the tensor's deleter (once; dying does too)"},
     {NULL, NULL, 0, NULL},
 };
@@ -170,29 +205,42 @@ static PyType_Slot DLIn_slots[] = {
 static PyType_Spec DLIn_spec = {"wmel._wmel.DLIn", sizeof(DLInObject), 0, Py_TPFLAGS_DEFAULT, DLIn_slots};
 static PyObject *DLInType;
 
-/* dlpack_take(capsule) -> DLIn: the capsule consumed (renamed "used_dltensor"); its tensor's
- * deleter is the DLIn's to call. */
+/* dlpack_take(capsule) -> DLIn: the capsule consumed (renamed "used_dltensor" or
+ * "used_dltensor_versioned"); its tensor's deleter is the DLIn's to call. A versioned
+ * capsule of another major version than 1 is refused (BufferError) and left as it is: its
+ * own destructor calls its deleter. */
 static PyObject *m_dlpack_take(PyObject *m, PyObject *cap)
 {
     (void)m;
-    if (PyCapsule_IsValid(cap, "used_dltensor")) {
+    if (PyCapsule_IsValid(cap, "used_dltensor") || PyCapsule_IsValid(cap, "used_dltensor_versioned")) {
         PyErr_SetString(PyExc_ValueError, "this DLPack capsule was consumed already (a capsule is taken once)");
         return NULL;
     }
-    if (!PyCapsule_IsValid(cap, "dltensor")) {
-        PyErr_SetString(PyExc_TypeError, "__dlpack__() did not return a DLPack capsule named \"dltensor\"");
+    const int versioned = PyCapsule_IsValid(cap, "dltensor_versioned");
+    if (!versioned && !PyCapsule_IsValid(cap, "dltensor")) {
+        PyErr_SetString(PyExc_TypeError, "__dlpack__() did not return a DLPack capsule named \"dltensor\" or "
+                        "\"dltensor_versioned\"");
         return NULL;
     }
-    dl_managed *mt = PyCapsule_GetPointer(cap, "dltensor");
+    void *mt = PyCapsule_GetPointer(cap, versioned ? "dltensor_versioned" : "dltensor");
     if (!mt) return NULL;
+    if (versioned && ((dl_managed_v *)mt)->version.major != DL_VERSION_MAJOR) {
+        const dl_version v = ((dl_managed_v *)mt)->version;
+        PyErr_Format(PyExc_BufferError, "a DLPack capsule of version %lu.%lu: wmel takes DLPack %d.x (the producer's "
+                     "__dlpack__(max_version=(%d, %d)) should give it)", (unsigned long)v.major,
+                     (unsigned long)v.minor, DL_VERSION_MAJOR, DL_VERSION_MAJOR, DL_VERSION_MINOR);
+        return NULL;
+    }
     DLInObject *o = PyObject_New(DLInObject, (PyTypeObject *)DLInType);
     if (!o) return NULL;
     o->m = NULL;
-    if (PyCapsule_SetName(cap, "used_dltensor") < 0) {
+    o->mv = NULL;
+    if (PyCapsule_SetName(cap, versioned ? "used_dltensor_versioned" : "used_dltensor") < 0) {
         Py_DECREF(o);
         return NULL;
     }
-    o->m = mt;
+    if (versioned) o->mv = mt;
+    else o->m = mt;
     return (PyObject *)o;
 }
 
@@ -211,6 +259,8 @@ typedef struct {
     PyObject *keep; /* what that work reads (the inputs), released once it is done */
     PyObject *streams; /* the stream argument of each __dlpack__ call, in order */
     Py_ssize_t exported, released; /* capsules made, and their deleters called */
+    int read_only;     /* a versioned capsule's DLPack read-only flag (_emu_array's only) */
+    uint32_t dl_major; /* a versioned capsule's major version (1; _emu_array's may say another) */
 } CudaArrayObject;
 
 static PyObject *CudaArrayType;
@@ -266,6 +316,8 @@ static CudaArrayObject *ca_alloc(size_t bytes, int device)
     o->event = NULL;
     o->keep = NULL;
     o->exported = o->released = 0;
+    o->read_only = 0;
+    o->dl_major = DL_VERSION_MAJOR;
     o->streams = PyList_New(0);
     if (!o->streams) {
         Py_DECREF(o);
@@ -338,19 +390,31 @@ static PyObject *CudaArray_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
     return (PyObject *)o;
 }
 
+/* One exported capsule's tensor: m (unversioned) or mv (versioned), whichever the capsule
+ * holds, with the shape and strides it points to. */
 typedef struct {
     dl_managed m;
+    dl_managed_v mv;
     int64_t shape[MAX_DIMS], strides[MAX_DIMS];
 } ca_export;
 
-static void ca_deleter(dl_managed *m)
+static void ca_export_free(ca_export *x, CudaArrayObject *o)
 {
     PyGILState_STATE g = PyGILState_Ensure();
-    CudaArrayObject *o = m->manager_ctx;
     o->released++;
     Py_DECREF(o);
-    free(m);
+    free(x);
     PyGILState_Release(g);
+}
+
+static void ca_deleter(dl_managed *m)
+{
+    ca_export_free((ca_export *)(void *)((char *)m - offsetof(ca_export, m)), m->manager_ctx);
+}
+
+static void ca_deleter_v(dl_managed_v *mv)
+{
+    ca_export_free((ca_export *)(void *)((char *)mv - offsetof(ca_export, mv)), mv->manager_ctx);
 }
 
 static void ca_capsule_destructor(PyObject *cap)
@@ -358,6 +422,27 @@ static void ca_capsule_destructor(PyObject *cap)
     if (!PyCapsule_IsValid(cap, "dltensor")) return; /* consumed: the consumer calls the deleter */
     dl_managed *m = PyCapsule_GetPointer(cap, "dltensor");
     if (m && m->deleter) m->deleter(m);
+}
+
+static void ca_capsule_destructor_v(PyObject *cap)
+{
+    if (!PyCapsule_IsValid(cap, "dltensor_versioned")) return; /* consumed */
+    dl_managed_v *mv = PyCapsule_GetPointer(cap, "dltensor_versioned");
+    if (mv && mv->deleter) mv->deleter(mv);
+}
+
+/* max_version of __dlpack__: 1 where the consumer takes a versioned capsule (major >= 1),
+ * 0 for the unversioned one (None, major 0), -1 with TypeError for another value. */
+static int ca_versioned(PyObject *maxv)
+{
+    if (maxv == Py_None) return 0;
+    long long major = 0, minor = 0;
+    if (!PyTuple_Check(maxv) || !PyArg_ParseTuple(maxv, "LL", &major, &minor) || major < 0 || minor < 0) {
+        PyErr_Clear();
+        PyErr_SetString(PyExc_TypeError, "__dlpack__: max_version must be None or a (major, minor) tuple of ints >= 0");
+        return -1;
+    }
+    return major >= 1;
 }
 
 /* Orders the consumer's stream after the work ready() recorded (the DLPack stream rule:
@@ -392,15 +477,17 @@ static int ca_order_stream(CudaArrayObject *o, PyObject *stream)
     return 0;
 }
 
-/* __dlpack__(stream=None, max_version=None, dl_device=None, copy=None): an unversioned
- * capsule of the memory (shared, no copy), which holds this object until its deleter. */
+/* __dlpack__(stream=None, max_version=None, dl_device=None, copy=None): a capsule of the
+ * memory (shared, no copy), which holds this object until its deleter: versioned (DLPack
+ * 1.0, "dltensor_versioned") where max_version's major is 1 or more, else unversioned. */
 static PyObject *CudaArray_dlpack(PyObject *s, PyObject *args, PyObject *kw)
 {
     CudaArrayObject *o = (CudaArrayObject *)s;
     static char *names[] = {"stream", "max_version", "dl_device", "copy", NULL};
     PyObject *stream = Py_None, *maxv = Py_None, *dev = Py_None, *copy = Py_None;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|$OOOO:__dlpack__", names, &stream, &maxv, &dev, &copy)) return NULL;
-    (void)maxv; /* an unversioned capsule answers every max_version */
+    const int versioned = ca_versioned(maxv);
+    if (versioned < 0) return NULL;
     if (dev != Py_None) {
         int t = -1, id = -1;
         if (!PyArg_ParseTuple(dev, "ii", &t, &id)) return NULL;
@@ -423,10 +510,16 @@ static PyObject *CudaArray_dlpack(PyObject *s, PyObject *args, PyObject *kw)
         x->strides[i] = o->has_strides ? o->strides[i] : st;
         st *= o->shape[i];
     }
-    x->m.t = (dl_tensor){o->ptr, {DL_CUDA, o->device}, o->ndim, o->dtype, x->shape, x->strides, o->byte_offset};
-    x->m.manager_ctx = o;
-    x->m.deleter = ca_deleter;
-    PyObject *cap = PyCapsule_New(&x->m, "dltensor", ca_capsule_destructor);
+    const dl_tensor t = {o->ptr, {DL_CUDA, o->device}, o->ndim, o->dtype, x->shape, x->strides, o->byte_offset};
+    PyObject *cap;
+    if (versioned) {
+        x->mv = (dl_managed_v){{o->dl_major, DL_VERSION_MINOR}, o, ca_deleter_v,
+                               o->read_only ? DL_FLAG_READ_ONLY : 0, t};
+        cap = PyCapsule_New(&x->mv, "dltensor_versioned", ca_capsule_destructor_v);
+    } else {
+        x->m = (dl_managed){t, o, ca_deleter};
+        cap = PyCapsule_New(&x->m, "dltensor", ca_capsule_destructor);
+    }
     if (!cap) {
         free(x);
         return NULL;
@@ -538,7 +631,8 @@ static PyObject *CudaArray_counts(PyObject *s, void *c)
 static PyMethodDef CudaArray_methods[] = {
     {"__dlpack__", (PyCFunction)(void (*)(void))CudaArray_dlpack, METH_VARARGS | METH_KEYWORDS,
      "__dlpack__(*, stream=None, max_version=None, dl_device=None, copy=None) -> a DLPack capsule of the "
-     "memory (kDLCUDA, no copy); the consumer's stream is ordered after the work that wrote it"},
+     "memory (kDLCUDA, no copy): versioned (1.0) where max_version's major is >= 1, else unversioned; the "
+     "consumer's stream is ordered after the work that wrote it"},
     {"__dlpack_device__", CudaArray_dlpack_device, METH_NOARGS, "__dlpack_device__() -> (2, device): kDLCUDA"},
     {"ready", CudaArray_ready, METH_O, "ready(keep): an event after the work enqueued on the legacy default "
                                        "stream; keep held until it is done"},
@@ -603,17 +697,21 @@ static PyObject *m_cuda_read(PyObject *m, PyObject *args)
 }
 
 #ifdef WMEL_CUDA_EMU
-/* _emu_array(data, code, bits, shape, strides=None, byte_offset=0, device=0) -> CudaArray of
- * the emulator's device memory holding byte_offset unset bytes then data, read as the given
- * DLPack dtype, shape and strides (elements). Tests only: the stand-in for CuPy / JAX. */
+/* _emu_array(data, code, bits, shape, strides=None, byte_offset=0, device=0, read_only=0,
+ * dl_major=1) -> CudaArray of the emulator's device memory holding byte_offset unset bytes
+ * then data, read as the given DLPack dtype, shape and strides (elements); its versioned
+ * capsules carry the read-only flag and the major version given. Tests only: the stand-in for
+ * CuPy / JAX. */
 static PyObject *m_emu_array(PyObject *m, PyObject *args)
 {
     Py_buffer v;
-    int code, bits, device = 0;
+    int code, bits, device = 0, read_only = 0;
+    unsigned int dl_major = DL_VERSION_MAJOR;
     PyObject *shape, *strides = Py_None;
     unsigned long long off = 0;
     (void)m;
-    if (!PyArg_ParseTuple(args, "y*iiO|OKi:_emu_array", &v, &code, &bits, &shape, &strides, &off, &device))
+    if (!PyArg_ParseTuple(args, "y*iiO|OKipI:_emu_array", &v, &code, &bits, &shape, &strides, &off, &device,
+                          &read_only, &dl_major))
         return NULL;
     CudaArrayObject tmp;
     size_t n;
@@ -624,6 +722,8 @@ static PyObject *m_emu_array(PyObject *m, PyObject *args)
         memcpy(o->shape, tmp.shape, sizeof o->shape);
         o->dtype = (dl_dtype){(uint8_t)code, (uint8_t)bits, 1};
         o->byte_offset = off;
+        o->read_only = read_only;
+        o->dl_major = dl_major;
         if (strides != Py_None) {
             o->has_strides = 1;
             for (int i = 0; i < o->ndim; i++) {
@@ -682,7 +782,8 @@ static PyMethodDef dlpack_functions[] = {
     {"cuda_read", m_cuda_read, METH_VARARGS, "cuda_read(ptr, nbytes, device) -> bytes (a synchronous copy)"},
 #ifdef WMEL_CUDA_EMU
     {"_emu_array", m_emu_array, METH_VARARGS,
-     "_emu_array(data, code, bits, shape, strides=None, byte_offset=0, device=0) -> CudaArray (emulator)"},
+     "_emu_array(data, code, bits, shape, strides=None, byte_offset=0, device=0, read_only=0, dl_major=1) -> "
+     "CudaArray (emulator)"},
     {"_emu_host_copies", m_emu_host_copies, METH_NOARGS, "_emu_host_copies() -> (copies, bytes) host<->device"},
     {"_emu_device_allocations", m_emu_device_allocations, METH_NOARGS,
      "_emu_device_allocations() -> the emulator's live device allocations"},

@@ -457,6 +457,9 @@ static int module_exec(PyObject *m)
         PyModule_AddIntConstant(m, "AUTO_MEASURE", WMEL_AUTO_MEASURE) < 0 ||
         PyModule_AddIntConstant(m, "AUTO_ESTIMATE", WMEL_AUTO_ESTIMATE) < 0 ||
         PyModule_AddIntConstant(m, "AUTO_MEASURE_ANY", WMEL_AUTO_MEASURE_ANY) < 0 ||
+        PyModule_AddIntConstant(m, "CUDA_ARITH_AUTO", WMEL_CUDA_ARITH_AUTO) < 0 ||
+        PyModule_AddIntConstant(m, "CUDA_ARITH_FLOAT64", WMEL_CUDA_ARITH_FLOAT64) < 0 ||
+        PyModule_AddIntConstant(m, "CUDA_ARITH_FLOAT_FLOAT", WMEL_CUDA_ARITH_FLOAT_FLOAT) < 0 ||
         PyModule_AddIntConstant(m, "NORM_WHOLE", WMEL_NORM_WHOLE) < 0 ||
         PyModule_AddIntConstant(m, "NORM_NONE", WMEL_NORM_NONE) < 0 ||
         PyModule_AddIntConstant(m, "FRONTEND_WHISPER", WMEL_FRONTEND_WHISPER) < 0 ||

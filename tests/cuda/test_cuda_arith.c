@@ -241,9 +241,15 @@ static void choice(void)
     CHECK(kernel_is(c, "cuda-fffft-t16"), "the variable's float-float: %s", c ? wmel_kernel_name(c) : wmel_strerror(st));
     wmel_destroy(c);
     t_unsetenv("WMEL_CUDA_ARITHMETIC");
-    c = make(WMEL_BACKEND_CUDA, 80, 3, &st);
-    CHECK(!c && st == WMEL_ERR_INVALID_ARG, "cuda_arith 3: %s", wmel_strerror(st));
-    wmel_destroy(c);
+    for (int v = -1; v <= 3; v += 4) { /* refused at create, the field and its values named */
+        c = make(WMEL_BACKEND_CUDA, 80, v, &st);
+        char want[64];
+        snprintf(want, sizeof want, "params.cuda_arith %d: expected WMEL_CUDA_ARITH_AUTO (0)", v);
+        CHECK(!c && st == WMEL_ERR_INVALID_ARG && strstr(wmel_vulkan_error_detail(), want) &&
+                  strstr(wmel_vulkan_error_detail(), "WMEL_CUDA_ARITH_FLOAT_FLOAT (2)"),
+              "cuda_arith %d: %s (%s)", v, wmel_strerror(st), wmel_vulkan_error_detail());
+        wmel_destroy(c);
+    }
     wmel_device dv;
     CHECK(cuda_dev(&dv) && strstr(dv.self_test, "float-float self-test passed"), "wmel_devices: %s", dv.self_test);
     if (!g_gpu) { /* AUTO on a device that is no GPU: float64, nothing timed */

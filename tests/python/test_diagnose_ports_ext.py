@@ -261,3 +261,147 @@ def test_melspectrogram_ln_claimed_as_whisper():
     f = fields(r)
     assert f.get("normalize") == "none" and f.get("log") == "ln_add", r["differences"]
     assert reproduces(r, port)
+
+
+# ---- cepstra: the lifter and the input's scale (c0 alone) before a map of the values
+
+def psf_bank(nfilt=26, nfft=512, sr=SR):
+    """python_speech_features' get_filterbanks: HTK mel points snapped to floor((nfft + 1) f / sr)"""
+    mel = lambda f: 2595 * np.log10(1 + f / 700.0)  # noqa: E731
+    b = np.floor((nfft + 1) * 700 * (10 ** (np.linspace(mel(0), mel(sr / 2), nfilt + 2) / 2595) - 1) / sr).astype(int)
+    fb = np.zeros((nfilt, nfft // 2 + 1))
+    for j in range(nfilt):
+        fb[j, b[j]:b[j + 1]] = (np.arange(b[j], b[j + 1]) - b[j]) / (b[j + 1] - b[j])
+        fb[j, b[j + 1]:b[j + 2]] = (b[j + 2] - np.arange(b[j + 1], b[j + 2])) / (b[j + 2] - b[j + 1])
+    return fb
+
+
+def dct_ortho(n, k):
+    d = np.cos(np.pi / n * (np.arange(n)[None, :] + 0.5) * np.arange(k)[:, None]) * np.sqrt(2.0 / n)
+    d[0] /= np.sqrt(2)
+    return d
+
+
+def psf_power(x):
+    """python_speech_features' preemphasis, framesig (400 / 160, zeros to the last frame that
+    starts in the clip) and powspec |rfft 512|^2 / 512"""
+    x = np.asarray(x, np.float64)
+    x = np.append(x[0], x[1:] - 0.97 * x[:-1])
+    n = 1 if x.size <= 400 else 1 + int(np.ceil((x.size - 400) / 160))
+    x = np.concatenate([x, np.zeros((n - 1) * 160 + 400 - x.size)])
+    return np.abs(np.fft.rfft(x[np.arange(400)[None, :] + 160 * np.arange(n)[:, None]], 512)) ** 2 / 512
+
+
+def psf_mfcc(x, energy=False):
+    """python_speech_features' mfcc(x, 16000, appendEnergy=energy) in numpy"""
+    p = psf_power(x)
+    f = p @ psf_bank().T
+    c = np.log(np.where(f == 0, np.finfo(float).eps, f)) @ dct_ortho(26, 13).T
+    c *= 1 + 11 * np.sin(np.pi * np.arange(13) / 22)
+    if energy:
+        e = p.sum(1)
+        c[:, 0] = np.log(np.where(e == 0, np.finfo(float).eps, e))
+    return c
+
+
+def test_psf_mfcc_without_energy_fields_before_units():
+    # python_speech_features' mfcc(appendEnergy=False) claimed as Kaldi's MFCC of 26 mels: its
+    # lifter 22 (the claim has none), its bank, window, pre-emphasis and scale (c0 alone moves)
+    r = wmel.diagnose(psf_mfcc, plan={"frontend": "kaldi", "n_mels": 26, "n_ceps": 13})
+    assert r["explained"] and r["reproduces"], (r["notes"], r["differences"])
+    f = fields(r)
+    assert "units" not in f and f.get("cepstral_lifter") == "22" and f.get("snap_bins") == "1", f
+    assert f.get("window") == "rect" and abs(float(f["scale"]) - 512 ** -0.5) < 1e-9, f
+    assert reproduces(r, psf_mfcc)
+
+
+def test_cepstra_scale_moves_c0_alone():
+    # Kaldi's MFCC of samples in [-1, 1] with the lifter, claimed without it: the scale fitted on c0,
+    # the lifter found, no map of the values
+    port = plan_port({"frontend": "kaldi", "n_mels": 26, "n_ceps": 13, "cepstral_lifter": 22, "scale": 1.0})
+    r = wmel.diagnose(port, plan={"frontend": "kaldi", "n_mels": 26, "n_ceps": 13})
+    assert r["explained"] and r["reproduces"], (r["notes"], r["differences"])
+    f = fields(r)
+    assert f.get("cepstral_lifter") == "22" and float(f.get("scale", "nan")) == 1.0 and "units" not in f, f
+    assert reproduces(r, port)
+
+
+# ---- refusals that name the convention no plan expresses (wmel._refusals)
+
+def mel_power(x, n_mels=40):
+    """Kaldi-framed mel energies of samples in [-1, 1] (no log): the ports below log them themselves"""
+    return wmel.features(x, plan={"frontend": "kaldi", "n_mels": n_mels, "log": "none", "scale": 1.0}).astype(np.float64)
+
+
+def refused_for(port, claimed, words):
+    r = wmel.diagnose(port, claimed) if isinstance(claimed, str) else wmel.diagnose(port, plan=claimed)
+    assert not r["reproduces"] and not r["explained"], r["differences"]
+    why = r["not_expressible"]
+    assert all(w in why for w in words), why
+    assert all(d["field"] != "units" for d in r["differences"]), r["differences"]
+    return r
+
+
+def test_top_db_floor_before_the_dct_refused_with_the_reason():
+    # torchaudio's MFCC(): 10 log10 of the mel power floored at max - 80 dB, then the DCT
+    def port(x):
+        db = 10 * np.log10(np.maximum(mel_power(x), 1e-10))
+        return np.maximum(db, db.max() - 80) @ dct_ortho(40, 13).T
+    refused_for(port, {"frontend": "kaldi", "n_mels": 40, "n_ceps": 13}, ["top_db", "before the DCT"])
+
+
+def test_spectral_sum_energy_in_c0_refused_with_the_reason():
+    # python_speech_features' mfcc() (appendEnergy=True): c0 the log of the power spectrum's sum
+    port = lambda x: psf_mfcc(x, energy=True)  # noqa: E731
+    refused_for(port, {"frontend": "kaldi", "n_mels": 26, "n_ceps": 13, "use_energy": 1},
+                ["c0 is the log of the power spectrum's sum"])
+
+
+def test_guard_of_exact_zeros_only_refused_with_the_reason():
+    # spafe's mfcc(): np.where(x == 0, eps, x) then ln: the silence probe's energies of 0 take eps,
+    # the lsb_silence probe's energies under eps are logged as they are
+    spafe = {"frontend": "kaldi", "n_mels": 24, "window": "hamming", "scale": 512 ** -0.5, "low_freq": 0,
+             "mel_scale": "htk", "remove_dc": False, "preemph_mode": "signal", "log": "none"}
+
+    def port(x):
+        e = wmel.features(x, plan=spafe).astype(np.float64)
+        return np.log(np.where(e == 0, np.finfo(float).eps, e)) @ dct_ortho(24, 13).T
+    refused_for(port, {"frontend": "kaldi", "n_mels": 24, "n_ceps": 13}, ["exactly 0 only"])
+
+
+def test_random_dither_refused_with_the_reason():
+    # funasr's WavFrontend (dither 1.0): noise drawn anew on each call
+    rng = np.random.default_rng()
+    port = lambda x: wmel.features(x + rng.standard_normal(x.size).astype(np.float32) / 32768, plan="kaldi")  # noqa: E731
+    refused_for(port, {"frontend": "kaldi"}, ["differ between two calls", "dither 0"])
+
+
+def test_context_window_and_deltas_refused_with_the_reason():
+    # SpeechBrain's MFCC(): 20 cepstra of 23 mels, deltas, delta-deltas, 11 frames of context
+    def d5(c):
+        p = np.pad(c, ((2, 2), (0, 0)), mode="edge")
+        return (p[3:-1] - p[1:-3] + 2 * (p[4:] - p[:-4])) / 10
+
+    def port(x):
+        c = wmel.features(x, plan={"frontend": "kaldi", "n_mels": 23, "n_ceps": 20})
+        f = np.concatenate([c, d5(c), d5(d5(c))], axis=1)
+        p = np.pad(f, ((5, 5), (0, 0)))
+        return np.concatenate([p[k:k + len(f)] for k in range(11)], axis=1)[None]
+    refused_for(port, "speechbrain-fbank",
+                ["660 values a frame", "11 frames of context", "delta-deltas"])
+
+
+def test_refusal_recognisers_leave_an_expressible_port_alone():
+    # a Kaldi MFCC (lifter 22, float64 plan): none of the recognisers names a convention
+    from wmel import _refusals
+    plan = {"frontend": "kaldi", "n_mels": 26, "n_ceps": 13, "cepstral_lifter": 22}
+    port = plan_port(plan)
+    clips = [p["samples"] for p in wmel.probes(plan=plan)]
+    feats = [port(x) for x in clips]
+    assert _refusals.random_port(port, clips[0], feats[0]) == ""
+    assert _refusals.context_deltas(feats[0]) == ""
+    assert _refusals.top_db_floor(port, clips[0].size) == ""
+    assert _refusals.energy_c0(wmel.features, plan, clips, feats) == ""
+    assert _refusals.zero_only_guard(wmel.features, plan, clips, feats, [0]) == ""
+    r = wmel.diagnose(port, plan=plan)
+    assert r["matches"] and not r["not_expressible"], r["notes"]

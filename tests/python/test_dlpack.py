@@ -89,3 +89,44 @@ def test_features_of_a_cuda_producer_by_build():
     else:
         with pytest.raises(RuntimeError, match="lives on DLPack device \\(2, 0\\)"):
             wmel.features(g)
+
+
+def test_numpy_versioned_capsule_taken():
+    # DLPack 1.0's versioned capsule (numpy >= 2.1 makes one for max_version): the binding's
+    # consumer (dlpack_take) takes it and its flags, renames it; the unversioned one too
+    from wmel import _wmel
+    if tuple(int(v) for v in np.__version__.split(".")[:2]) < (2, 1):
+        pytest.skip("numpy before 2.1 makes no versioned capsule")
+    x = np.arange(8, dtype=np.float32)
+    cap = x.__dlpack__(max_version=(1, 0))
+    assert '"dltensor_versioned"' in repr(cap)
+    t = _wmel.dlpack_take(cap)
+    assert '"used_dltensor_versioned"' in repr(cap)
+    info = t.info()
+    assert info["version"][0] == 1 and info["device"] == (1, 0) and info["dtype"] == (2, 32, 1)
+    assert info["shape"] == (8,) and info["ptr"] == x.ctypes.data and info["flags"] & 1 == 0
+    with pytest.raises(ValueError, match="consumed already"):
+        _wmel.dlpack_take(cap)
+    t.release()
+    info = _wmel.dlpack_take(x.__dlpack__()).info()  # no max_version: unversioned
+    assert info["version"] is None and info["flags"] == 0
+    x.flags.writeable = False
+    assert _wmel.dlpack_take(x.__dlpack__(max_version=(1, 0))).info()["flags"] & 1 == 1  # read-only
+    # the CPU door (np.from_dlpack) asks a producer for the versioned capsule (a read-only
+    # array's, which the unversioned one cannot carry), and takes an older producer's
+    y = (np.random.default_rng(7).standard_normal(8000) * 0.1).astype(np.float32)
+    ref = wmel.features(y)
+    y.flags.writeable = False
+    kws = []
+
+    class Versioned:
+        def __dlpack__(self, **kw):
+            kws.append(kw.get("max_version"))
+            return y.__dlpack__(**kw)
+
+        def __dlpack_device__(self):
+            return (1, 0)
+
+    np.testing.assert_array_equal(wmel.features(Versioned()), ref)
+    assert kws and kws[0] is not None and kws[0][0] >= 1
+    np.testing.assert_array_equal(wmel.features(Producer(y.copy())), ref)

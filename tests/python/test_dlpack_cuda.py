@@ -240,3 +240,70 @@ def test_log_mel_spectrogram_without_torch(monkeypatch):
         assert a.dlpack_counts == (1, 1) and a.dlpack_streams == [1]
     with pytest.raises(RuntimeError, match="needs torch"):
         wmel.log_mel_spectrogram(emu(x), device="cuda")
+
+
+class Forward:
+    """A producer over a CudaArray that records each __dlpack__ call's keywords and capsule;
+    legacy=True: one from before DLPack 1.0 (no max_version: TypeError, as Python raises)."""
+
+    def __init__(self, a, legacy=False):
+        self.a, self.legacy, self.calls, self.caps = a, legacy, [], []
+
+    def __dlpack__(self, stream=None, **kw):
+        if self.legacy and kw:
+            raise TypeError(f"__dlpack__() got an unexpected keyword argument {next(iter(kw))!r}")
+        self.calls.append(dict(kw, stream=stream))
+        self.caps.append(self.a.__dlpack__(stream=stream, **kw))
+        return self.caps[-1]
+
+    def __dlpack_device__(self):
+        return self.a.__dlpack_device__()
+
+
+def test_versioned_capsules_exported_as_max_version_asks():
+    out = wmel.features(emu(clip(16000)), "nemo", backend="cuda")
+    for maxv, name, version in ((None, "dltensor", None), ((0, 9), "dltensor", None), ((1, 0), "dltensor_versioned",
+                                (1, 0)), ((1, 3), "dltensor_versioned", (1, 0)), ((2, 0), "dltensor_versioned", (1, 0))):
+        cap = out.__dlpack__(max_version=maxv, copy=False)
+        assert f'"{name}"' in repr(cap), (maxv, repr(cap))
+        t = _wmel.dlpack_take(cap)
+        assert f'"used_{name}"' in repr(cap)
+        info = t.info()
+        assert info["version"] == version and info["flags"] == 0  # writable, not a copy
+        assert (info["ptr"], info["shape"], info["strides"], info["dtype"]) == (out.ptr, (80, 101), (101, 1), (2, 32, 1))
+        with pytest.raises(ValueError, match="consumed already"):
+            _wmel.dlpack_take(cap)
+        t.release()
+    for bad in ("1.0", (1,), (1, 0, 0), (-1, 0), [1, 0]):
+        with pytest.raises(TypeError, match="max_version must be None or a \\(major, minor\\) tuple"):
+            out.__dlpack__(max_version=bad)
+    out.__dlpack__(max_version=(1, 0))  # never consumed: its destructor calls the deleter
+    gc.collect()
+    assert out.dlpack_counts == (6, 6)
+
+
+def test_input_versioned_legacy_and_read_only_producers():
+    x = clip(16000)
+    ref = wmel.features(x, "kaldi", backend="cuda")
+    new, old = Forward(emu(x)), Forward(emu(x), legacy=True)
+    for p, name in ((new, "used_dltensor_versioned"), (old, "used_dltensor")):
+        out = wmel.features(p, "kaldi", backend="cuda")
+        assert wmel.last_run()["copies"] == [] and len(p.caps) == 1 and f'"{name}"' in repr(p.caps[0])
+        np.testing.assert_array_equal(host(out), ref)
+    assert new.calls == [{"stream": 1, "max_version": (1, 0)}] and old.calls == [{"stream": 1}]
+    # read-only (DLPack's flag): wmel only reads the samples
+    ro = _wmel._emu_array(x.tobytes(), 2, 32, x.shape, None, 0, 0, 1)
+    assert _wmel.dlpack_take(ro.__dlpack__(max_version=(1, 0))).info()["flags"] == 1
+    np.testing.assert_array_equal(host(wmel.features(ro, "kaldi", backend="cuda")), ref)
+    # a batch of both kinds of producers
+    outs = wmel.features_batch([Forward(emu(x)), Forward(emu(x[:9000]), legacy=True), ro], "kaldi", backend="cuda")
+    assert wmel.last_run()["copies"] == []
+    np.testing.assert_array_equal(host(outs[1]), wmel.features(x[:9000], "kaldi", backend="cuda"))
+    # another major version: refused, the capsule left to its own destructor (the deleter once)
+    v2 = _wmel._emu_array(x.tobytes(), 2, 32, x.shape, None, 0, 0, 0, 2)
+    with pytest.raises(BufferError, match="version 2.0: wmel takes DLPack 1.x"):
+        wmel.features(v2, "kaldi", backend="cuda")
+    del outs, out
+    gc.collect()
+    assert new.a.dlpack_counts == old.a.dlpack_counts == (1, 1) and ro.dlpack_counts == (3, 3)
+    assert v2.dlpack_counts == (1, 1)

@@ -13,8 +13,11 @@
  * for 24 clips of 0.1 s to 30 s (float32; 12 for Kaldi's int16 and each Whisper ctx), 24 of
  * 0.1 s to 10 s (int16) and 1024 of 0.1 s to 0.6 s.
  * A NaN, an Inf (with params.device_check 0 and 1) and a sample past the device's bound in
- * one clip: WMEL_ERR_NOT_FINITE / WMEL_ERR_SAMPLE_RANGE, that clip's index in `failed`, the
- * clips before it wmel_features' bytes; int16 never refused. The arguments' errors (NULL
+ * one clip of 40, and of 1,024 clips of 400 to 2,000 samples (NeMo's NaN in clip 517, in
+ * float-float -Inf in clip 1023, Whisper's geometry's NaN in clip 517: the checks of
+ * wmel_cuda_features_device_batch's test_cuda_device_check): WMEL_ERR_NOT_FINITE /
+ * WMEL_ERR_SAMPLE_RANGE, that clip's index in `failed`, the clips before it wmel_features'
+ * bytes; int16 never refused. The arguments' errors (NULL
  * arrays, a range past the allocation, out_len, an empty clip, overlapping outputs, an output
  * over samples of the same allocation) with the clip's index; batch 0; a CPU ctx; each Vulkan
  * call failing in turn (a status with a message, no descriptor kept). Exit 77 without a device
@@ -130,11 +133,13 @@ static size_t bt_verify(const char *what, bt *t, wmel_ctx *c, size_t upto)
     return differ;
 }
 
+static int g_arith = WMEL_VULKAN_ARITH_FLOAT64; /* mk's arithmetic */
+
 static wmel_ctx *mk(const char *preset, int n_mels, int smooth, int check)
 {
     wmel_params p = wmel_default_params();
     p.backend = WMEL_BACKEND_VULKAN;
-    p.vulkan_arith = WMEL_VULKAN_ARITH_FLOAT64;
+    p.vulkan_arith = g_arith;
     p.n_threads = 2;
     p.device_check = check;
     int st = 0;
@@ -206,10 +211,10 @@ static size_t values_a_round(wmel_ctx *c, size_t L)
 
 /* A bad sample in clip K of B (float32): the status, K in failed, the clips before it the
    host's bytes; v = 0: int16 of the same batch never refused */
-static void bad(const char *what, wmel_ctx *c, float v, int want, size_t K)
+static void bad_of(const char *what, wmel_ctx *c, float v, int want, size_t K, size_t B, size_t lo, size_t hi)
 {
     bt t;
-    if (!c || !bt_new(&t, c, 0, 40, 1600, 16000, 99)) {
+    if (!c || !bt_new(&t, c, 0, B, lo, hi, 99)) {
         CHECK(0, "%s: the test's batch", what);
         return;
     }
@@ -223,6 +228,20 @@ static void bad(const char *what, wmel_ctx *c, float v, int want, size_t K)
     CHECK(strstr(wmel_vulkan_error_detail(), needle) != NULL, "%s: detail '%s'", what, wmel_vulkan_error_detail());
     CHECK(bt_verify(what, &t, c, K) == 0, "%s: the clips before %zu differ", what, K);
     bt_free(&t);
+}
+
+/* 40 clips of 0.1 s to 1 s */
+static void bad(const char *what, wmel_ctx *c, float v, int want, size_t K)
+{
+    bad_of(what, c, v, want, K, 40, 1600, 16000);
+}
+
+/* 1,024 clips of 400 to 2,000 samples (16 rounds and more), the bad sample in clip K of a
+   round past the first: its status and index, as wmel_cuda_features_device_batch's
+   (test_cuda_device_check) */
+static void bad_many(const char *what, wmel_ctx *c, float v, int want, size_t K)
+{
+    bad_of(what, c, v, want, K, MAXB, 400, 2000);
 }
 
 static void errors(wmel_ctx *c)
@@ -362,12 +381,19 @@ int main(void)
     bad("nemo NaN", nemo, NAN, WMEL_ERR_NOT_FINITE, 23);
     bad("nemo Inf", nemo, -INFINITY, WMEL_ERR_NOT_FINITE, 0);
     bad("nemo 1e30", nemo, 1e30f, WMEL_ERR_SAMPLE_RANGE, 39);
+    bad_many("nemo NaN in clip 517 of 1024", nemo, NAN, WMEL_ERR_NOT_FINITE, 517);
     wmel_destroy(nemo);
     wmel_ctx *chk = mk("nemo", 0, 0, 1);
     bad("nemo NaN device_check 1", chk, NAN, WMEL_ERR_NOT_FINITE, 17);
     wmel_destroy(chk);
+    g_arith = WMEL_VULKAN_ARITH_FLOAT_FLOAT; /* the float-float module's check */
+    wmel_ctx *ff = mk("nemo", 0, 0, 0);
+    bad_many("nemo float-float: -Inf in clip 1023 of 1024", ff, -INFINITY, WMEL_ERR_NOT_FINITE, 1023);
+    wmel_destroy(ff);
+    g_arith = WMEL_VULKAN_ARITH_FLOAT64;
     wmel_ctx *kaldi = mk("kaldi", 0, 0, 0);
     if (kaldi) mixed("kaldi s16", kaldi, 1, B / 2, 1600, 480000, values_a_round(kaldi, 32000), 4);
+    bad("kaldi -Inf in clip 7 of 40", kaldi, -INFINITY, WMEL_ERR_NOT_FINITE, 7);
     wmel_destroy(kaldi);
     const int mels[2] = {80, 128}, smooth[2] = {WMEL_SMOOTH_3X3, WMEL_SMOOTH_NONE};
     for (int k = 0; k < 2; k++) {
@@ -376,6 +402,8 @@ int main(void)
         char what[64];
         snprintf(what, sizeof what, "whisper %d mels smooth %d", mels[k], smooth[k]);
         mixed(what, w, k, B / 2, 1600, 480000, values_a_round(w, 32000), 5 + (unsigned)k);
+        if (k == 0) bad_many("whisper 80 mels: NaN in clip 517 of 1024", w, NAN, WMEL_ERR_NOT_FINITE, 517);
+        else bad("whisper 128 mels: 1e30 in clip 29 of 40", w, 1e30f, WMEL_ERR_SAMPLE_RANGE, 29);
         wmel_destroy(w);
     }
     injection();
