@@ -143,6 +143,29 @@ _SHAPES = {(1,): "1-D (samples)", (2,): "2-D (channels, samples)",
            (1, 2): "1-D (samples) or 2-D (batch, samples)"}
 
 
+# DLPack's device types (dlpack.h DLDeviceType) that a producer may report
+_DL_DEVICES = {2: "CUDA", 4: "OpenCL", 7: "Vulkan", 8: "Metal", 9: "VPI", 10: "ROCm", 11: "ROCm host",
+               12: "an extension device", 13: "CUDA managed", 14: "oneAPI", 15: "WebGPU", 16: "Hexagon",
+               17: "MAIA"}
+
+
+def _device_refusal(name: str, dev) -> str:
+    """Why a DLPack producer's device memory is not taken by a call that computes on the CPU."""
+    kind = int(dev[0])
+    what = f"{name} lives in {_DL_DEVICES.get(kind, 'an unknown device')}'s memory (DLPack device {tuple(dev)})"
+    if kind == 7:
+        return (what + ": a DLPack Vulkan tensor is a handle inside its producer's own VkDevice, which "
+                "no other Vulkan instance can import; wmel takes another Vulkan device's memory only "
+                "from C, by an exported memory file descriptor (wmel_vulkan_features_device, "
+                "docs/vulkan.md). Copy it to the host first (this call computes on the CPU)")
+    if kind == 2:
+        return (what + ": this call computes on the CPU " + ("(this wmel was built without CUDA)" if not
+                _wmel.HAVE_CUDA else "(features, features_batch and log_mel_spectrogram take CUDA "
+                "memory on the device)") + "; pass a torch tensor for the torch path, or copy it to the "
+                "host first")
+    return what + ": no wmel backend computes there; copy it to the host first (this call computes on the CPU)"
+
+
 def _as_samples(audio, *, allow_s16: bool = True, name: str = "audio", ndims=(1, 2),
                 kind: str = "float") -> np.ndarray:
     """audio as a C-contiguous numpy array by the rule above (float32, or int16 for "int16"
@@ -153,9 +176,7 @@ def _as_samples(audio, *, allow_s16: bool = True, name: str = "audio", ndims=(1,
     elif hasattr(audio, "__dlpack__") and hasattr(audio, "__dlpack_device__"):
         dev = audio.__dlpack_device__()
         if int(dev[0]) not in (1, 3):  # kDLCPU, kDLCUDAHost
-            raise RuntimeError(
-                f"{name} lives on DLPack device {tuple(dev)}: pass a torch tensor for the "
-                "torch path, or copy it to the host first (this call computes on the CPU)")
+            raise RuntimeError(_device_refusal(name, dev))
         a = np.from_dlpack(audio)
     else:
         try:

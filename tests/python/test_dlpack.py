@@ -14,9 +14,10 @@ class Producer:
     """A minimal DLPack producer that is not a numpy array (like a JAX/CuPy array)."""
 
     def __init__(self, arr, device=(1, 0)):
-        self.arr, self.device = arr, device
+        self.arr, self.device, self.calls = arr, device, 0
 
     def __dlpack__(self, stream=None, **kw):
+        self.calls += 1
         return self.arr.__dlpack__()
 
     def __dlpack_device__(self):
@@ -87,8 +88,22 @@ def test_features_of_a_cuda_producer_by_build():
         with pytest.raises(ValueError, match="says CUDA, its capsule's tensor is on DLPack device \\(1, 0\\)"):
             wmel.features(g)
     else:
-        with pytest.raises(RuntimeError, match="lives on DLPack device \\(2, 0\\)"):
+        with pytest.raises(RuntimeError, match="CUDA's memory \\(DLPack device \\(2, 0\\)\\).*built without CUDA"):
             wmel.features(g)
+
+
+@pytest.mark.parametrize("device,says", [
+    ((7, 0), "Vulkan's memory .*no other Vulkan instance can import.*wmel_vulkan_features_device"),
+    ((10, 1), "ROCm's memory \\(DLPack device \\(10, 1\\)\\): no wmel backend computes there"),
+    ((99, 0), "an unknown device's memory"),
+])
+def test_other_devices_refused_with_their_reason(device, says):
+    # memory no backend reads: the refusal names the device and what the caller can do, and
+    # takes no capsule (the producer's __dlpack__ is never called)
+    g = Producer(np.zeros(4000, np.float32), device=device)
+    with pytest.raises(RuntimeError, match=says):
+        wmel.features(g)
+    assert g.calls == 0
 
 
 def test_numpy_versioned_capsule_taken():
