@@ -61,7 +61,9 @@ const char DIAGNOSE_HELP[] =
     "      --probes DIR       the probes (wmel probes DIR) as clips too, with --outputs\n"
     "      --outputs OUTDIR   the port's features of each probe, OUTDIR/<stem>.npy: one plan\n"
     "                         is fitted on every clip at once (pairs and probes) and held\n"
-    "                         against each; a probe without its output: exit 3, named\n"
+    "                         against each; a probe without its output: exit 3, named;\n"
+    "                         an empty output (no frames) is left out of the fit, and\n"
+    "                         the plan must give no frames of that probe either\n"
     "      --shape R,C        the raw file's shape (axes separated by commas)\n"
     "      --rate HZ          the raw or .npy clip's rate (must be the plan's)\n"
     "      --emit-plan FILE   write the plan that reproduces the port (wmel mel --plan\n"
@@ -479,6 +481,9 @@ typedef struct dg_args {
     const char *audio[MAX_CLIPS], *feats[MAX_CLIPS], *shape_text, *emit, *probes, *outputs;
     int n_audio, n_feats, force, json, quiet, ndim;
     int n_pairs; /* the --audio/--features pairs; the probes' clips follow them */
+    const char *none_audio[MAX_CLIPS]; /* the probes the port gave no frames for (an empty .npy), */
+    const char *none_stem[MAX_CLIPS];  /* left out of the fit and asked of the answer's plan after it */
+    int n_none;
     long rate;
     size_t shape[3]; /* --shape's axes (ndim of them) */
     wmel_dg_opts opts; /* --max-candidates */
@@ -767,12 +772,54 @@ done:
     return rc;
 }
 
+/* 1 when path is a .npy holding no value (a port's answer of no frames to a clip shorter
+   than its frame), else 0 (a file that cannot be read is read again, and named, with the rest). */
+static int npy_empty(const char *path)
+{
+    cli_npy n;
+    char err[64];
+    if (cli_npy_read_more(path, &n, err, sizeof err)) return 0;
+    const int empty = n.count == 0;
+    cli_npy_free(&n);
+    return empty;
+}
+
+/* The probes the port gave no frames for, asked of the answer's plan (the claimed plan when
+   the port matches it): 0 when the plan gives none either (or refuses the clip), else -1 with
+   why naming the first probe the plan computes frames of. The report's notes say which were
+   left out. */
+static int check_none(const dg_args *a, const wmel_frontend_plan *answer, char *notes, size_t notes_len, char *why,
+                      size_t why_len)
+{
+    notes[0] = 0;
+    for (int k = 0; k < a->n_none; k++) {
+        float *pcm = NULL;
+        size_t n = 0;
+        wmel_plan_counts c;
+        char err[600];
+        if (load_clip(a->none_audio[k], answer->sample_rate, a->rate, 1, &pcm, &n, err, sizeof err)) {
+            snprintf(why, why_len, "the probe %s could not be read: %.500s", a->none_stem[k], err);
+            return -1;
+        }
+        free(pcm);
+        if (wmel_plan_frames(answer, n, &c) == WMEL_OK && c.rows > 0) {
+            snprintf(why, why_len, "the port gave no frames for the probe %s (%zu samples) where the plan computes %zu",
+                     a->none_stem[k], n, c.rows);
+            return -1;
+        }
+        size_t l = strlen(notes);
+        snprintf(notes + l, notes_len - l, "%sthe probe %s (%zu samples) left out: the port and the plan give no frames",
+                 l ? "; " : "", a->none_stem[k], n);
+    }
+    return 0;
+}
+
 /* --probes DIR --outputs OUTDIR: each probe (DIR/<stem>.wav) and the port's features of it
    (OUTDIR/<stem>.npy) appended after the pairs. -1 to go on, else the exit status: 2 when
    DIR holds no probes' manifest, 3 naming the probes whose outputs are missing. */
 static int take_probes(dg_args *a, const wmel_frontend_plan *plan)
 {
-    static char pa[MAX_CLIPS][PACK_PATH], pf[MAX_CLIPS][PACK_PATH];
+    static char pa[MAX_CLIPS][PACK_PATH], pf[MAX_CLIPS][PACK_PATH], pn[MAX_CLIPS][PACK_PATH];
     a->n_pairs = a->n_audio;
     if (!a->probes) return -1;
     char man[PACK_PATH + 16];
@@ -808,6 +855,12 @@ static int take_probes(dg_args *a, const wmel_frontend_plan *plan)
             size_t l = strlen(missing);
             if (l < sizeof missing - 40) snprintf(missing + l, sizeof missing - l, "%s%s.npy", n_missing ? ", " : "", p.stem);
             n_missing++;
+            continue;
+        }
+        if (npy_empty(pf[a->n_audio])) { /* no frames: left out of the fit, asked of its plan after it */
+            memcpy(pn[a->n_none], pa[a->n_audio], PACK_PATH);
+            a->none_audio[a->n_none] = pn[a->n_none];
+            a->none_stem[a->n_none++] = p.stem;
             continue;
         }
         a->audio[a->n_audio] = pa[a->n_audio];
@@ -862,6 +915,10 @@ static int diagnose_joint(const dg_args *a, const wmel_frontend_plan *plan)
         cli_msg("wmel: diagnose: %s", err);
         goto done;
     }
+    char none_notes[1600], none_why[800] = "";
+    const int none_ok = !check_none(a, r->matches || !r->has_plan ? plan : &r->plan, none_notes, sizeof none_notes,
+                                    none_why, sizeof none_why);
+    if (!none_ok) r->matches = 0, r->explained = 0;
     const size_t cap = 65536;
     if ((a->json ? wmel_dg_json(r, text, cap) : wmel_dg_text(r, text, cap)) < 0) {
         cli_msg("wmel: diagnose: the report does not fit");
@@ -873,7 +930,13 @@ static int diagnose_joint(const dg_args *a, const wmel_frontend_plan *plan)
     for (int k = 0; k < nc; k++)
         report_clip(a, k, ck[k].ok ? (r->matches ? "matches" : "reproduced") : "differs", &ck[k], ck[k].why, text, cap,
                     &tl);
-    if (a->json) tput(text, cap, &tl, "]}\n");
+    if (a->json) {
+        tput(text, cap, &tl, "], \"left_out\": ");
+        tput_str(text, cap, &tl, none_ok ? none_notes : none_why);
+        tput(text, cap, &tl, "}\n");
+    } else if (a->n_none) {
+        tput(text, cap, &tl, "%s\n", none_ok ? none_notes : none_why);
+    }
     if (tl >= cap - 16) {
         cli_msg("wmel: diagnose: the report does not fit");
         goto done;
@@ -886,6 +949,11 @@ static int diagnose_joint(const dg_args *a, const wmel_frontend_plan *plan)
                  jt.failed + 1, a->audio[jt.failed], ck[jt.failed].why);
         if (a->emit) cli_msg("wmel: diagnose: no plan written to %s: %s", a->emit, why);
         else cli_msg("wmel: diagnose: not explained: %s", why);
+        goto done;
+    }
+    if (!none_ok) {
+        if (a->emit) cli_msg("wmel: diagnose: no plan written to %s: %s", a->emit, none_why);
+        else cli_msg("wmel: diagnose: not explained: %s", none_why);
         goto done;
     }
     rc = r->matches ? 0 : 1;

@@ -5,7 +5,8 @@
 # another plan (torch.stft's zero padding, every frame kept) is diagnosed on one quiet-edged
 # clip (data/speech_en.wav) into a plan that misses the padding (it fails on the loud-edged
 # probe), while the joint fit on the probes finds one plan that reproduces every probe and
-# the held-out clip, within seconds; missing outputs are named (exit 3); pairs mix with probes.
+# the held-out clip, within seconds; missing outputs are named (exit 3); pairs mix with probes;
+# an empty output (no frames) is left out of the fit and must be the plan's answer too.
 set -u
 WMEL=${WMEL:?set WMEL to the wmel binary}
 SRC=${SRC:?set SRC to the source tree}
@@ -93,6 +94,25 @@ for f in "$P"/*.wav; do
 done
 rc=$(dg --preset whisper --probes "$P" --outputs "$T/o30")
 [ "$rc" = 0 ] && [ "$(grep -c '^clip .*: matches' "$T/out")" = "$nw" ] || bad "30 s padding: exit $rc: $(cat "$T/out" "$T/err")"
+
+# ---- a port that gives no frames for the short probe (an empty .npy, its frame longer than the
+# clip): left out of the fit and asked of the plan, which gives none either; where the plan
+# computes frames of it, not explained (exit 3), named
+echo '{"frontend": "kaldi", "frame_length": 1024, "n_fft": 1024, "hop": 256}' >"$T/long.json"
+mkdir -p "$T/olong" "$T/oempty"
+for f in "$P"/*.wav; do
+  "$WMEL" mel "$f" --plan "$T/long.json" -o "$T/olong/$(basename "$f" .wav).npy" -q || bad "mel --plan long $f"
+done
+rc=$(dg --plan "$T/long.json" --probes "$P" --outputs "$T/olong" --json)
+[ "$rc" = 0 ] && python3 -c "
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r['matches'] and 'probe short (601 samples) left out: the port and the plan give no frames' in r['left_out'], r
+" "$T/out" || bad "a probe with no frames: exit $rc: $(cat "$T/out" "$T/err")"
+cp "$T/outs"/*.npy "$T/oempty/" && cp "$T/olong/short.npy" "$T/oempty/short.npy"
+rc=$(dg --plan "$T/port.json" --probes "$P" --outputs "$T/oempty")
+[ "$rc" = 3 ] && grep -q "no frames for the probe short (601 samples) where the plan computes" "$T/err" ||
+  bad "no frames where the plan computes some: exit $rc: $(cat "$T/out" "$T/err")"
 
 # ---- missing outputs are named; --probes takes --outputs; a folder with no probes
 mkdir -p "$T/some" && cp "$T/outs"/*.npy "$T/some/" && rm "$T/some/short.npy" "$T/some/noise.npy"
