@@ -567,7 +567,42 @@ static void add_start(wmel_frontend_plan p, const wmel_dg_clip *c, wmel_frontend
      claim's or none;
    - another bank size: n_mels w, in the claim's n_fft and in 512 points around a shorter window.
    Their count in v. */
-#define MAX_STARTS 96
+#define MAX_STARTS 128
+
+/* FFT bins in the bank's place besides structural_starts' bins 0 .. n_fft / 2: w values a frame
+   as bins 1 .. n_fft / 2 (DC left out) or 0 .. n_fft / 2 - 1 (Nyquist left out), each with or
+   without an energy column first (use_energy: torchaudio's kaldi.spectrogram puts the raw log
+   energy in bin 0's place; its floor the claim's or 1, torchaudio's default), in the claim's
+   n_fft, 512, 400 or 1024 points; the log the claim's or none. Added to v (add_start). */
+static void bin_starts(const wmel_frontend_plan *c, const wmel_dg_clip *clip, size_t w, wmel_frontend_plan *v, int *n)
+{
+    static const int FFTS[] = {0, 512, 400, 1024};
+    for (int f = 0; f < 4; f++) {
+        const int nf = FFTS[f] ? FFTS[f] : c->n_fft, bins = nf / 2 + 1;
+        if (w + 2 < (size_t)bins || w > (size_t)bins + 1) continue;
+        for (int e = 0; e < 2; e++)
+            for (int first = 0; first < 2; first++) {
+                const int nm = (int)w - e;
+                if (nm < 8 || first + nm > bins || (!e && !first && nm == bins)) continue; /* (structural_starts') */
+                for (int fl = 0; fl < 1 + e; fl++)
+                    for (int g = 0; g < 2; g++) {
+                        wmel_frontend_plan p = *c;
+                        p.linear_bins = 1;
+                        p.first_bin = first;
+                        p.n_mels = nm;
+                        p.n_fft = nf;
+                        if (p.frame_length > nf) p.frame_length = nf;
+                        p.use_energy = e;
+                        if (fl) {
+                            if (c->energy_floor == 1) continue;
+                            p.energy_floor = 1;
+                        }
+                        if (g) p.log = WMEL_LOG_NONE;
+                        add_start(p, clip, v, n, MAX_STARTS);
+                    }
+            }
+    }
+}
 static int structural_starts(const wmel_frontend_plan *c, const wmel_dg_clip *clip, wmel_frontend_plan *v)
 {
     int n = 0;
@@ -606,6 +641,7 @@ static int structural_starts(const wmel_frontend_plan *c, const wmel_dg_clip *cl
                 add_start(p, clip, v, &n, MAX_STARTS);
             }
         }
+        bin_starts(c, clip, w, v, &n);
         if (w > (size_t)c->use_energy && w - (size_t)c->use_energy <= 512) {
             wmel_frontend_plan p = *c;
             p.n_mels = (int)(w - (size_t)c->use_energy);
@@ -636,6 +672,8 @@ static void structural_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, con
     SDIFF(cepstral_lifter, "%.17g")
     SDIFF(use_energy, "%d")
     SDIFF(linear_bins, "%d")
+    SDIFF(first_bin, "%d")
+    SDIFF(energy_floor, "%.17g")
     SDIFF(n_fft, "%d")
     SDIFF(frame_length, "%d")
 #undef SDIFF
@@ -717,6 +755,150 @@ static int try_structural(joint_state *s, char *err, size_t err_len)
         memcpy(s->ck, s->ck3, (size_t)s->n_clips * sizeof *s->ck);
     }
     free(v), free(rank);
+    return rc;
+}
+
+/* The nemo family's cepstra for a claim of Kaldi's MFCC (the kaldi front-end with n_ceps): the
+   DCT of ln(mel + 1e-6) of a periodic Hann's power spectrum, centred (reflect: torchaudio's
+   MFCC(log_mels=True); zeros: librosa's mfcc(S=log(mel + 1e-6))), every frame kept, an HTK
+   bank without norm or Slaney's with its norm, no pre-emphasis, no lifter, the claim's n_ceps,
+   on the mel counts the libraries use (the claim's, 40, 64, 80, 128) in the claim's window
+   length and 512 points. Their count in v (those whose output has the port's shape). */
+#define MAX_FAMILY 48
+static int family_starts(const wmel_frontend_plan *c, const wmel_dg_clip *clip, wmel_frontend_plan *v)
+{
+    if (c->frontend != WMEL_FRONTEND_KALDI || c->n_ceps < 1 || c->linear_bins || c->stack > 1 || c->delta_win)
+        return 0;
+    static const int MELS[] = {0, 40, 64, 80, 128};
+    int n = 0;
+    for (int m = 0; m < 5; m++)
+        for (int f = 0; f < 2; f++)
+            for (int b = 0; b < 2; b++)
+                for (int t = 0; t < 2; t++) {
+                    const int nm = MELS[m] ? MELS[m] : c->n_mels;
+                    wmel_frontend_plan p;
+                    if ((m && nm == c->n_mels) || nm < c->n_ceps || wmel_frontend_preset(WMEL_FRONTEND_NEMO, nm, &p))
+                        continue;
+                    p.sample_rate = c->sample_rate;
+                    p.hop = c->hop;
+                    p.frame_length = c->frame_length;
+                    p.n_fft = t ? 512 : c->frame_length;
+                    if (p.n_fft < p.frame_length || (t && c->frame_length == 512)) continue;
+                    p.window = WMEL_WINDOW_HANN_PERIODIC;
+                    p.framing = f ? WMEL_FRAMES_CENTER_ZERO : WMEL_FRAMES_CENTER_REFLECT;
+                    p.valid = WMEL_VALID_ALL;
+                    p.mel_scale = b ? WMEL_MEL_SLANEY : WMEL_MEL_HTK;
+                    p.mel_norm = b ? WMEL_MELNORM_SLANEY : WMEL_MELNORM_NONE;
+                    p.preemph = 0;
+                    p.norm = WMEL_NORM_NONE;
+                    p.norm_eps = 0;
+                    p.log = WMEL_LOG_ADD;
+                    p.log_guard = 1e-6;
+                    p.n_ceps = c->n_ceps;
+                    p.cepstral_lifter = 0;
+                    if (n < MAX_FAMILY) add_start(p, clip, v, &n, MAX_FAMILY);
+                }
+    return n;
+}
+
+static void bank_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const wmel_frontend_plan *c);
+
+/* the fields a family switch (family_starts) sets, named in m against the claimed plan c */
+static void family_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const wmel_frontend_plan *c)
+{
+    static const char *const SC[] = {"slaney", "kaldi", "htk", "tf"}, *const MN[] = {"none", "slaney"};
+    static const char *const LOGN[] = {"log10_clamp", "ln_add", "ln_clamp", "none"};
+    char a[64], b[64];
+    if (q->frontend != c->frontend) set_diff(m, "frontend", "kaldi", "nemo");
+    structural_diffs(m, q, c);
+    bank_diffs(m, q, c);
+    if (q->valid != c->valid && (unsigned)q->valid < 6 && (unsigned)c->valid < 6)
+        set_diff(m, "valid", VALID_NAMES[c->valid], VALID_NAMES[q->valid]);
+    if (q->mel_scale != c->mel_scale && (unsigned)q->mel_scale < 4 && (unsigned)c->mel_scale < 4)
+        set_diff(m, "mel_scale", SC[c->mel_scale], SC[q->mel_scale]);
+    if (q->mel_norm != c->mel_norm && (unsigned)q->mel_norm < 2 && (unsigned)c->mel_norm < 2)
+        set_diff(m, "mel_norm", MN[c->mel_norm], MN[q->mel_norm]);
+    if (q->log != c->log && (unsigned)q->log < 4 && (unsigned)c->log < 4) set_diff(m, "log", LOGN[c->log], LOGN[q->log]);
+    /* (numbers in their shortest text that reads back) */
+#define FDIFF(f)                                                                                                     \
+    if (q->f != c->f) {                                                                                              \
+        snprintf(a, sizeof a, "%.17g", (double)c->f), snprintf(b, sizeof b, "%.17g", (double)q->f);                  \
+        for (int pr = 1; pr <= 17; pr++)                                                                             \
+            if (snprintf(b, sizeof b, "%.*g", pr, (double)q->f) > 0 && strtod(b, NULL) == (double)q->f) break;       \
+        set_diff(m, #f, a, b);                                                                                       \
+        for (int j = 0; j < m->n_diff; j++)                                                                          \
+            if (!strcmp(m->diff[j].field, #f)) m->diff[j].numeric = 1;                                               \
+    }
+    FDIFF(log_guard)
+    FDIFF(preemph)
+    FDIFF(remove_dc)
+    FDIFF(scale)
+    FDIFF(dither)
+    FDIFF(use_energy)
+    FDIFF(low_freq)
+    FDIFF(high_freq)
+#undef FDIFF
+}
+
+/* A claim of one family whose port computes another's (family_starts): phase 0, before the
+   search from the claimed plan (whose free units would stand in for the structure): each start
+   held against the first clip, those that reproduce it against every clip, the best taken;
+   phase 1, where the answer does not reproduce every clip: a search on the first clip from the
+   start nearest to it (the least worst cell's excess), its answer taken where it reproduces
+   more clips. 0, or a wmel_dg_run status. */
+static int try_family_switch(joint_state *s, int phase, char *err, size_t err_len)
+{
+    if (s->have && s->n_ok >= s->n_clips) return 0;
+    wmel_frontend_plan *v = malloc(MAX_FAMILY * sizeof *v);
+    if (!v) return 0;
+    const wmel_dg_clip *c = &s->clips[0];
+    const int nv = family_starts(s->claimed, c, v);
+    wmel_frontend_plan take;
+    int best_ok = s->have ? s->n_ok : 0, got = 0, rc = 0, near = -1;
+    double near_x = INFINITY;
+    for (int i = 0; i < nv; i++) {
+        wmel_dg_check_result ck;
+        char e2[256];
+        if (wmel_dg_check(&v[i], c->audio, c->n, c->feat, c->n_feat, c->shape, c->ndim, s->dtype[0], &ck, e2, sizeof e2))
+            continue;
+        s->evals++;
+        if (isfinite(ck.excess) && ck.excess < near_x) near_x = ck.excess, near = i;
+        if (phase == 0 && ck.ok && consider(s, &v[i], &take, &best_ok)) got = 1;
+    }
+    if (phase == 1 && near >= 0) {
+        rc = wmel_dg_run_opts(&v[near], c->audio, c->n, c->feat, c->n_feat, c->shape, c->ndim, &s->opts, s->cancel,
+                              s->cancel_arg, s->r, err, err_len);
+        if (s->jt->n_fits < WMEL_DG_JOINT_MAX_FITS) s->jt->fitted[s->jt->n_fits] = 0;
+        s->jt->n_fits++;
+        if (rc && rc != WMEL_DG_CANCELLED) rc = 0;
+        else if (!rc) {
+            s->evals += s->r->evals;
+            const wmel_frontend_plan *a2 = answer_of(s->r, &v[near]);
+            if (a2 && consider(s, a2, &take, &best_ok)) {
+                const wmel_frontend_plan t2 = take;
+                take_report(s, 0);
+                s->best->n_diff = 0;
+                take = t2;
+                got = 1;
+            }
+        }
+    }
+    if (got) {
+        if (phase == 0) memset(s->best, 0, sizeof *s->best);
+        s->best->matches = 0;
+        s->best->explained = 1;
+        s->best->has_plan = 1;
+        family_diffs(s->best, &take, s->claimed);
+        size_t nl = strlen(s->best->notes);
+        snprintf(s->best->notes + nl, sizeof s->best->notes - nl, "%sthe cepstra as the nemo family's (a DCT of "
+                 "ln(mel + 1e-6), centred frames) before the claimed family's search and its free units",
+                 nl ? "; " : "");
+        s->plan = take;
+        s->have = 1;
+        s->n_ok = best_ok;
+        memcpy(s->ck, s->ck3, (size_t)s->n_clips * sizeof *s->ck);
+    }
+    free(v);
     return rc;
 }
 
@@ -960,6 +1142,97 @@ static int fixed_length(joint_state *s, char *why, size_t wl)
     return 1;
 }
 
+/* The bank's and the transform's conventions the field search does not walk, tried where the
+   answer does not reproduce every clip, as changes of the answer so far and of the claimed plan:
+   SpeechBrain's symmetric triangles off (the Hz triangles of torchaudio's and librosa's banks),
+   the window in a 512-point transform (librosa's n_fft 512 around a 400 window), a floor on
+   each bin's power before the magnitude (mag_guard max:1e-10, espnet2's TTS LogMelFbank), and
+   the periodic Hann with reflect centring (torch.stft's); every combination of them, the fewest
+   changes first, held against every clip, the first that reproduces the most taken with its
+   fields named against the claimed plan. */
+enum { ALT_SYM = 1, ALT_NFFT = 2, ALT_GUARD = 4, ALT_HANN = 8 };
+static int bank_variant(const wmel_frontend_plan *b, int mask, wmel_frontend_plan *p)
+{
+    *p = *b;
+    if (mask & ALT_SYM) {
+        if (!(b->bank_flags & WMEL_BANK_SYMMETRIC)) return 0;
+        p->bank_flags &= ~WMEL_BANK_SYMMETRIC;
+    }
+    if (mask & ALT_NFFT) {
+        if (b->n_fft >= 512 || b->frame_length > 512 || b->linear_bins) return 0;
+        p->n_fft = 512;
+    }
+    if (mask & ALT_GUARD) {
+        if (b->mag_guard_mode != WMEL_MAG_GUARD_NONE) return 0;
+        p->mag_guard_mode = WMEL_MAG_GUARD_MAX;
+        p->mag_guard = 1e-10;
+    }
+    if (mask & ALT_HANN) {
+        if ((b->window == WMEL_WINDOW_HANN_PERIODIC && b->framing == WMEL_FRAMES_CENTER_REFLECT) || b->pad_left ||
+            b->pad_right)
+            return 0;
+        p->window = WMEL_WINDOW_HANN_PERIODIC;
+        p->framing = WMEL_FRAMES_CENTER_REFLECT;
+    }
+    return !wmel_plan_check(p, NULL, 0);
+}
+
+/* the fields bank_variant changes, named in m against the claimed plan c */
+static void bank_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const wmel_frontend_plan *c)
+{
+    static const char *const WIN[] = {"hann_periodic", "hann", "hamming", "povey", "rect", "blackman", "bartlett",
+                                      "sine", "hamming_periodic", "blackman_periodic", "bartlett_periodic"};
+    static const char *const FR[] = {"snip", "center_reflect", "center_zero", "kaldi_center"};
+    char a[64], b[64];
+    const int sq = !!(q->bank_flags & WMEL_BANK_SYMMETRIC), sc = !!(c->bank_flags & WMEL_BANK_SYMMETRIC);
+    if (sq != sc) set_diff(m, "symmetric_bank", sc ? "true" : "false", sq ? "true" : "false");
+    if (q->n_fft != c->n_fft) {
+        snprintf(a, sizeof a, "%d", c->n_fft), snprintf(b, sizeof b, "%d", q->n_fft);
+        set_diff(m, "n_fft", a, b);
+    }
+    if (q->mag_guard_mode != c->mag_guard_mode || q->mag_guard != c->mag_guard) {
+        snprintf(a, sizeof a, "%s", "none");
+        if (c->mag_guard_mode) snprintf(a, sizeof a, "%s:%g", c->mag_guard_mode == WMEL_MAG_GUARD_MAX ? "max" : "add", c->mag_guard);
+        snprintf(b, sizeof b, "%s:%g", q->mag_guard_mode == WMEL_MAG_GUARD_MAX ? "max" : "add", q->mag_guard);
+        set_diff(m, "mag_guard", a, b);
+    }
+    if (q->window != c->window && (unsigned)q->window < 11 && (unsigned)c->window < 11)
+        set_diff(m, "window", WIN[c->window], WIN[q->window]);
+    if (q->framing != c->framing && (unsigned)q->framing < 4 && (unsigned)c->framing < 4)
+        set_diff(m, "framing", FR[c->framing], FR[q->framing]);
+}
+
+static void try_bank_alternatives(joint_state *s)
+{
+    static const int MASKS[] = {1, 2, 4, 8, 3, 5, 6, 9, 10, 12, 7, 11, 13, 14, 15};
+    wmel_frontend_plan take, p;
+    int best_ok = s->have ? s->n_ok : 0, got = 0, from = 0;
+    for (int b = 0; b < 2 && best_ok < s->n_clips; b++) {
+        const wmel_frontend_plan *base = b ? s->claimed : &s->plan;
+        if (b == 0 && (!s->have || !memcmp(&s->plan, s->claimed, sizeof s->plan))) continue;
+        for (int i = 0; i < (int)(sizeof MASKS / sizeof MASKS[0]) && best_ok < s->n_clips; i++)
+            if (bank_variant(base, MASKS[i], &p) && consider(s, &p, &take, &best_ok)) got = 1, from = b;
+    }
+    if (!got) return;
+    wmel_dg_result *m = s->best;
+    if (from) { /* from the claimed plan: the search's differences are not the answer's */
+        m->n_diff = 0;
+        m->notes[0] = 0;
+    }
+    m->not_expressible[0] = 0;
+    bank_diffs(m, &take, s->claimed);
+    size_t nl = strlen(m->notes);
+    snprintf(m->notes + nl, sizeof m->notes - nl, "%sthe bank's and the transform's conventions (symmetric_bank, n_fft "
+             "512, mag_guard, periodic Hann with reflect centring) tried on the %s", nl ? "; " : "",
+             from ? "claimed plan" : "answer");
+    m->explained = 1;
+    m->has_plan = 1;
+    s->plan = take;
+    s->have = 1;
+    s->n_ok = best_ok;
+    memcpy(s->ck, s->ck3, (size_t)s->n_clips * sizeof *s->ck);
+}
+
 /* Why no plan expresses the port, from what the clips show (the answer not reproducing them
    all): a fixed frame count (fixed_length, which first tries zeros to a fixed duration), or
    each frame's values a multiple of the mel count the plan has: deltas and delta-deltas
@@ -1064,6 +1337,7 @@ static int run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips, 
     unsigned char *fits = calloc((size_t)n_clips, 1);
     s.own = calloc((size_t)n_clips, 1);
     int rc = fits && s.own ? try_structural(&s, err, err_len) : WMEL_DG_ERROR;
+    if (!rc && alternatives) rc = try_family_switch(&s, 0, err, err_len);
     /* a whisper port whose values span more than the finish leaves, in no named units: the
        whisper alternatives before the whisper search (whose free units would take their place) */
     if (!rc && alternatives && !s.opts.units_a &&
@@ -1100,6 +1374,8 @@ static int run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips, 
         if (s.n_ok == before) fits[next] = 2; /* no candidate from this clip: the next one */
     }
     free(fits);
+    if (!rc && jt->failed >= 0 && alternatives) try_bank_alternatives(&s);
+    if (!rc && jt->failed >= 0 && alternatives && s.n_ok < n_clips) rc = try_family_switch(&s, 1, err, err_len);
     if (!rc && jt->failed >= 0) {
         jt->failed = -1;
         for (int k = 0; k < n_clips && jt->failed < 0; k++)

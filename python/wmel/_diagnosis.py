@@ -48,6 +48,28 @@ def _features(features):
     return np.ascontiguousarray(f, dtype=np.float32)
 
 
+def _lead_axes(f):
+    """Features with more than three axes whose leading ones are all 1 ((1, 1, T, F): PANNs'
+    torchlibrosa, a batch and a channel axis) as (1, T, F), and the count of leading axes of 1
+    they had (0 when not reshaped): a layout, not values."""
+    if f.ndim > 3 and all(d == 1 for d in f.shape[:-2]):
+        return f.reshape((1,) + f.shape[-2:]), f.ndim - 2
+    return f, 0
+
+
+def _note_lead(r: dict, shape, lead: int) -> None:
+    """r's answer for a port whose features carry lead (> 1) leading axes of 1: named as a
+    layout difference and a note (the plan states one, batch_axis; the others are a reshape)."""
+    if lead < 2:
+        return
+    text = f"({', '.join(str(d) for d in shape)})"
+    r["differences"].append({"field": "layout", "preset": "(T, F) or (F, T)", "found": f"{text}: {lead} leading axes of 1",
+                             "residual_without": None})
+    note = (f"the port's features {text} carry {lead} leading axes of 1 (a batch and a channel axis): a layout; the "
+            f"plan's output states one (batch_axis), features.reshape({text}) gives the port's shape")
+    r["notes"] = "; ".join([n for n in [r.get("notes", "")] if n] + [note])
+
+
 def _emit(path, plan: dict, force: bool) -> None:
     """The plan's JSON at path, atomically; a file wmel diagnose did not write (its "notes")
     is replaced only with force."""
@@ -243,9 +265,10 @@ def _diagnose_port(port, preset, plan, hf_config, emit_plan, force, mc, audio_ex
     audios, feats, names = [], [], []
     for k, (ak, fk) in enumerate(zip(audio_extra, features_extra)):
         audios.append(_clip(ak))
-        feats.append(_features(fk))
+        feats.append(_lead_axes(_features(fk))[0])
         names.append(ak if isinstance(ak, (str, os.PathLike)) else f"clip {k + 1}")
     refused = []  # (stem, samples, the port's error): probes the port raises on
+    lead, lead_shape = 0, ()
     for stem, _what, b in _diagnose.probes(kind, text):
         x = np.frombuffer(b, dtype=np.float32).copy()
         try:
@@ -260,7 +283,10 @@ def _diagnose_port(port, preset, plan, hf_config, emit_plan, force, mc, audio_ex
             refused.append((stem, x, f"no frames (an empty array of shape {f.shape})"))
             continue
         audios.append(x)
-        feats.append(f)
+        fx, ld = _lead_axes(f)
+        if ld > lead:
+            lead, lead_shape = ld, fx.shape[:1] * ld + fx.shape[1:]
+        feats.append(fx)
         names.append(stem)
     if len(names) == len(audio_extra):
         stem, x, err = refused[0]
@@ -273,6 +299,7 @@ def _diagnose_port(port, preset, plan, hf_config, emit_plan, force, mc, audio_ex
     r["clips"] = [{"stem": os.fspath(nm) if isinstance(nm, os.PathLike) else nm, "status": status if ok else "differs",
                    "max": mx, "why": "" if ok else why} for nm, (ok, mx, why) in zip(names, checks)]
     _left_out(r, refused, kind, text)
+    _note_lead(r, lead_shape, lead)
     if not r["reproduces"] and not r.get("not_expressible"):
         _name_refusal(port, r, audios, feats, names)
     if emit_plan is not None:
@@ -362,7 +389,7 @@ def diagnose(audio, features=None, preset: str | None = None, *, plan=None, hf_c
     if len(audios) != len(feats) or not audios:
         raise ValueError("diagnose: audio and features come in pairs: one port's features of each clip")
     a = _clip(audios[0])
-    f = _features(feats[0])
+    f, lead = _lead_axes(_features(feats[0]))
     if preset is not None:
         kind, text = 0, str(preset)
     elif hf_config is not None:
@@ -393,7 +420,7 @@ def diagnose(audio, features=None, preset: str | None = None, *, plan=None, hf_c
         if answer is None and r["matches"]:
             # a match no plan writes (Whisper's clip padded to 30 s before the reflect padding):
             # each clip diagnosed on its own, a match with no difference
-            x = _features(fk)
+            x = _lead_axes(_features(fk))[0]
             rk = json.loads(_diagnose.run(_clip(ak).tobytes(), x.tobytes(), tuple(int(s) for s in x.shape), kind,
                                           text, mc))
             same = rk["matches"] and not rk["differences"]
@@ -404,10 +431,11 @@ def diagnose(audio, features=None, preset: str | None = None, *, plan=None, hf_c
         if answer is None:
             r["clips"].append({"status": "differs", "max": None, "why": "no plan to check"})
             continue
-        x = _features(fk)
+        x = _lead_axes(_features(fk))[0]
         ok, mx, _, why = _diagnose.check(_clip(ak).tobytes(), x.tobytes(), tuple(int(s) for s in x.shape), answer, dtype)
         r["clips"].append({"status": ("matches" if r["matches"] else "reproduced") if ok else "differs",
                            "max": mx, "why": why})
+    _note_lead(r, f.shape[:1] * lead + f.shape[1:], lead)
     if emit_plan is not None:
         if not (r["explained"] and r["plan"] is not None and r["reproduces"]):
             raise ValueError("diagnose: no plan to write: " + (r["not_expressible"] or "the port is not explained"))
