@@ -258,6 +258,22 @@ def _name_refusal(port, r, audios, feats, names) -> None:
     r["differences"] = kept
 
 
+def _refuse_random(port, r, audios, feats) -> bool:
+    """A port whose features of the first probe differ between two calls (dither drawn anew
+    each call) is refused whatever the fit found: what a fit on random values finds differs
+    from run to run, so the answer names the randomness alone (no plan, no differences:
+    nothing verified), the same on every run. True when refused."""
+    from ._refusals import random_port
+    why = random_port(port, audios[0], feats[0]) if audios else ""
+    if not why:
+        return False
+    r.update(matches=False, explained=False, reproduces=False, plan=None, differences=[], not_expressible=why,
+             notes="the fit on the port's random values left out (it would differ from run to run)")
+    for c in r["clips"]:
+        c.update(status="differs", why="the port draws random values each call")
+    return True
+
+
 def _diagnose_port(port, preset, plan, hf_config, emit_plan, force, mc, audio_extra, features_extra) -> dict:
     """wmel.diagnose(port, preset): the probes run through port (samples -> features), then
     one plan fitted on all of them at once (wmel_dg_run_joint), extra pairs first."""
@@ -300,7 +316,7 @@ def _diagnose_port(port, preset, plan, hf_config, emit_plan, force, mc, audio_ex
                    "max": mx, "why": "" if ok else why} for nm, (ok, mx, why) in zip(names, checks)]
     _left_out(r, refused, kind, text)
     _note_lead(r, lead_shape, lead)
-    if not r["reproduces"] and not r.get("not_expressible"):
+    if not _refuse_random(port, r, audios, feats) and not r["reproduces"] and not r.get("not_expressible"):
         _name_refusal(port, r, audios, feats, names)
     if emit_plan is not None:
         bad = [c for c in r["clips"] if c["status"] == "differs"]

@@ -373,7 +373,9 @@ def test_random_dither_refused_with_the_reason():
     # funasr's WavFrontend (dither 1.0): noise drawn anew on each call
     rng = np.random.default_rng()
     port = lambda x: wmel.features(x + rng.standard_normal(x.size).astype(np.float32) / 32768, plan="kaldi")  # noqa: E731
-    refused_for(port, {"frontend": "kaldi"}, ["differ between two calls", "dither 0"])
+    r = refused_for(port, {"frontend": "kaldi"}, ["differ between two calls", "dither 0"])
+    # whatever a fit on random values found is left out: the answer is the same on every run
+    assert r["differences"] == [] and r["plan"] is None and "left out" in r["notes"], r
 
 
 def test_context_window_and_deltas_refused_with_the_reason():
