@@ -82,8 +82,8 @@ const char DIAGNOSE_HELP[] =
     "    does not reproduce), the reason on stderr and no plan written. --emit-plan never\n"
     "    changes the exit status\n";
 
-/* A .npy of float16, bfloat16, float32 or float64 (little-endian, C order, 1 to 3 axes, not
- * empty) as float32. */
+/* A .npy of float16, bfloat16, float32 or float64 (little-endian, C order, 1 to 3 axes, or 4
+ * whose first is 1 (PANNs' (1, 1, T, F)), not empty) as float32. */
 static int read_npy(const char *path, float **x, size_t *count, size_t *shape, int *ndim, char *err, size_t err_len)
 {
     cli_npy n;
@@ -95,10 +95,14 @@ static int read_npy(const char *path, float **x, size_t *count, size_t *shape, i
         return -1;
     }
     int rc = -1;
+    while (n.ndim > 3 && n.shape[0] == 1) { /* (1, 1, T, F): a batch and a channel axis, a layout */
+        memmove(n.shape, n.shape + 1, (size_t)(n.ndim - 1) * sizeof n.shape[0]);
+        n.ndim--;
+    }
     if (n.fortran)
         snprintf(err, err_len, "%s: a Fortran-order array: save it with np.ascontiguousarray", path);
     else if (n.ndim > 3)
-        snprintf(err, err_len, "%s: shape not understood (at most 3 axes)", path);
+        snprintf(err, err_len, "%s: shape not understood (at most 3 axes, or more whose leading ones are 1)", path);
     else if (n.count == 0)
         snprintf(err, err_len, "%s: empty array", path);
     else if (!(*x = malloc(n.count * sizeof **x)))

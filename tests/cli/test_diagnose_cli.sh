@@ -58,8 +58,8 @@ elif op == "cols+1": m = [row + row[-1:] for row in m]; c += 1
 elif op == "cols-1": m = [row[:-1] for row in m]; c -= 1
 elif op == "nan": m[int(args[0])][int(args[1])] = float("nan")
 elif op == "const": m = [[float(args[0])] * c for _ in range(r)]
-elif op == "batch":  # a leading axis of 1: (1, r, c)
-    h = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, %d, %d), }" % (r, c)
+elif op in ("batch", "batch2"):  # leading axes of 1: (1, r, c), or (1, 1, r, c) as PANNs' torchlibrosa
+    h = "{'descr': '<f4', 'fortran_order': False, 'shape': (%s%d, %d), }" % ("1, " * (2 if op == "batch2" else 1), r, c)
     h += " " * (63 - (10 + len(h)) % 64) + "\n"
     flat = [x for row in m for x in row]
     open(dst, "wb").write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(h)) + h.encode("latin1") +
@@ -312,6 +312,9 @@ rc=$(dg --preset whisper --audio "$SPEECH" --features "$T/wb.npy" --emit-plan "$
   grep -q '"batch_axis": true' "$T/wb.json" || bad "a batch axis of 1: exit $rc: $(cat "$T/out" "$T/err")"
 "$WMEL" mel "$SPEECH" --plan "$T/wb.json" -o "$T/wb2.npy" -q && cmp -s "$T/wb.npy" "$T/wb2.npy" ||
   bad "wmel mel --plan with batch_axis: not the port's (1, 80, T) bytes"
+npy batch2 "$T/w.npy" "$T/wb4.npy"
+rc=$(dg --preset whisper --audio "$SPEECH" --features "$T/wb4.npy")
+[ "$rc" = 1 ] && grep -q "^batch_axis: true, preset false" "$T/out" || bad "two leading axes of 1: exit $rc: $(cat "$T/out" "$T/err")"
 
 # ---- n_samples: the clip cut to N samples or zeros after it, first (openai-whisper's
 # pad_or_trim); the whole-clip path and the long-input path (over 120 s) alike
