@@ -207,7 +207,9 @@ static int stage_picture(FILE *f, const cli_frontend *fe, const cli_stage_desc *
     snprintf(floor_s, sizeof floor_s, "%zu cells below %.9g%s", floor_cells, guard,
              s->rows != WMEL_ROWS_MEL && s->rows != WMEL_ROWS_COLS ? ""
              : clip->plan.log == WMEL_LOG_ADD ? " (the log's guard, added, dominates them)"
-                                              : " (the log stage clamps them to it)");
+             : clip->plan.log == WMEL_LOG_ZERO || clip->plan.log == WMEL_LOG10_ZERO
+                 ? " (the log takes them as they are; the guard replaces a 0 only)"
+                 : " (the log stage clamps them to it)");
     const char *kv[32] = {"stage", s->name, "values", s->units, "shape", shape};
     int k = 6;
     kv[k++] = sh->stacked ? "rows shown" : "frames shown", kv[k++] = frames;

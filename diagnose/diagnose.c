@@ -111,6 +111,12 @@ static int noise_scale(const wmel_frontend_plan *p, const float *x, const float 
 static float *pre_logs(const wmel_frontend_plan *plan, const wmel_params *p1, const float *audio, size_t n, size_t R,
                        size_t C, int fcols, size_t *Lw);
 
+/* a log of the mel energies (not WMEL_LOG_NONE), and one in log10 units */
+#define LOG_KIND(lg)                                                                                       \
+    ((lg) == WMEL_LOG10_CLAMP || (lg) == WMEL_LOG_CLAMP || (lg) == WMEL_LOG_ADD || (lg) == WMEL_LOG_ZERO ||       \
+     (lg) == WMEL_LOG10_ZERO)
+#define LOG10_KIND(lg) ((lg) == WMEL_LOG10_CLAMP || (lg) == WMEL_LOG10_ZERO)
+
 /* ---- the input's amplitude as a continuous parameter. A plan whose log values a factor on
    the samples moves by one constant (a log of mel energies, unnormalised or under Whisper's
    max - 8 over the data, no affine, deltas, cepstra or energy column): scaling the samples by
@@ -121,7 +127,7 @@ static int gain_shifts(const wmel_frontend_plan *p)
     const int whole = p->norm == WMEL_NORM_WHOLE &&
                       !(p->norm_flags & (WMEL_NORMF_FIXED_MAX | WMEL_NORMF_THEN_MEAN_VAR));
     return (p->norm == WMEL_NORM_NONE || whole) && !p->affine && !p->delta_win && !p->use_energy && !p->n_ceps &&
-           (p->log == WMEL_LOG10_CLAMP || p->log == WMEL_LOG_CLAMP || p->log == WMEL_LOG_ADD) &&
+           (LOG_KIND(p->log)) &&
            (p->power == 1 || p->power == 2) && !(p->dither > 0);
 }
 /* A plan of cepstra (n_ceps, c0 first) of such log values: the factor moves c0 alone (the
@@ -130,13 +136,13 @@ static int gain_shifts(const wmel_frontend_plan *p)
 static int gain_c0(const wmel_frontend_plan *p)
 {
     return p->n_ceps > 0 && !p->ceps_htk && p->norm == WMEL_NORM_NONE && !p->affine && !p->delta_win &&
-           p->stack <= 1 && (p->log == WMEL_LOG10_CLAMP || p->log == WMEL_LOG_CLAMP || p->log == WMEL_LOG_ADD) &&
-           (!p->use_energy || p->log != WMEL_LOG10_CLAMP) && (p->power == 1 || p->power == 2) && !(p->dither > 0);
+           p->stack <= 1 && (LOG_KIND(p->log)) &&
+           (!p->use_energy || !LOG10_KIND(p->log)) && (p->power == 1 || p->power == 2) && !(p->dither > 0);
 }
 /* The log values' shift per ln of the samples' scale (gain_shifts' plans; gain_c0's: c0's). */
 static double gain_per_ln(const wmel_frontend_plan *p)
 {
-    const double unit = p->log == WMEL_LOG10_CLAMP ? log(10.0) : 1.0;
+    const double unit = LOG10_KIND(p->log) ? log(10.0) : 1.0;
     if (p->n_ceps > 0) return p->use_energy ? 2.0 : (double)p->power / unit * sqrt((double)p->n_mels);
     return (double)p->power / unit * (p->norm == WMEL_NORM_WHOLE ? 0.25 : 1.0);
 }
@@ -149,7 +155,7 @@ static void gain_plan(wmel_frontend_plan *q)
 {
     if (q->frontend != WMEL_FRONTEND_WHISPER || q->scale == 1.0 || !gain_shifts(q)) return;
     const double s = fabs(q->scale), e = q->power == 2 ? s * s : s; /* the energies' factor */
-    const double shift = (q->log == WMEL_LOG10_CLAMP ? log10(e) : log(e)) * (q->norm == WMEL_NORM_WHOLE ? 0.25 : 1.0);
+    const double shift = (LOG10_KIND(q->log) ? log10(e) : log(e)) * (q->norm == WMEL_NORM_WHOLE ? 0.25 : 1.0);
     q->log_guard /= e;
     if (q->mag_guard_mode) q->mag_guard /= s * s;
     q->affine = 1;
@@ -564,7 +570,7 @@ static const char *const FRAMINGS[] = {"snip", "center_reflect", "center_zero", 
 static const char *const PREEMPHS[] = {"frame", "signal", "padded", "padded_cut"};
 static const char *const SCALES[] = {"slaney", "kaldi", "htk", "tf"};
 static const char *const MELNORMS[] = {"none", "slaney"};
-static const char *const LOGS[] = {"log10_clamp", "ln_add", "ln_clamp", "none"};
+static const char *const LOGS[] = {"log10_clamp", "ln_add", "ln_clamp", "none", "ln_zero", "log10_zero"};
 static const char *const VALIDS[] = {"all", "hop", "trim", "end", "ceil", "but_last"};
 static const char *const NORMALIZES[] = {"per_feature", "all_features"};
 static const char *const MAX_SCOPES[] = {"clip", "chunk"};
@@ -1778,7 +1784,7 @@ static int scale_candidates(const job *j, double *cands)
         size_t k = m / 2;
         qsort(df, m, sizeof *df, cmp_float);
         int lg = cp->log;
-        double unit = lg == WMEL_LOG10_CLAMP ? log(10.0) : 1.0;
+        double unit = LOG10_KIND(lg) ? log(10.0) : 1.0;
         double per = (cp->power == 1 ? 1.0 : 2.0) / unit; /* log units per ln of the scale */
         if (cp->norm == WMEL_NORM_NONE && lg != WMEL_LOG_NONE && !cp->affine) {
             double f = exp((double)df[k] / per);
@@ -3015,7 +3021,7 @@ static int noise_ceps(const wmel_frontend_plan *p, const float *x, const ngeo *g
     const int ue = p->use_energy != 0;
     const size_t M = gl->nm - (size_t)ue;
     if (gl->nt != g->nt || M < 1 || g->nm != (size_t)p->n_ceps) return 0;
-    const double unit = p->log == WMEL_LOG10_CLAMP ? log(10.0) : 1.0, half = p->power == 1 ? 1.0 : 0.5;
+    const double unit = LOG10_KIND(p->log) ? log(10.0) : 1.0, half = p->power == 1 ? 1.0 : 0.5;
     const double fft = NOISE_C * sqrt((double)p->n_fft), gain = p->affine ? fabs(p->post_scale) : 1.0;
     double *top = malloc(gl->nt * sizeof *top);
     if (!top) return 0;
@@ -3101,8 +3107,8 @@ static int noise_scale(const wmel_frontend_plan *p, const float *x, const float 
     int normed = (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR) && L &&
                  !(p->norm_flags & WMEL_NORMF_ALL) && frames && !p->use_energy;
     int logs = (p->norm == WMEL_NORM_NONE || whole || normed) && p->delta_win == 0 &&
-               (lg == WMEL_LOG_ADD || lg == WMEL_LOG_CLAMP || lg == WMEL_LOG10_CLAMP);
-    double unit = lg == WMEL_LOG10_CLAMP ? log(10.0) : 1.0; /* ln per unit of the log */
+               LOG_KIND(lg);
+    double unit = LOG10_KIND(lg) ? log(10.0) : 1.0; /* ln per unit of the log */
     double half = p->power == 1 ? 1.0 : 0.5;                  /* a magnitude's g is its own */
     double gain = (p->affine ? fabs(p->post_scale) : 1.0) * (whole ? 0.25 : 1.0);
     if (!(gain > 0)) logs = 0;

@@ -6,6 +6,7 @@
 #include "diagnose.h"
 #include "diagnose_internal.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -658,7 +659,7 @@ static int structural_starts(const wmel_frontend_plan *c, const wmel_dg_clip *cl
 /* the fields a structural start sets, named against the claimed plan c */
 static void structural_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const wmel_frontend_plan *c)
 {
-    static const char *const LOG_NAMES[] = {"log10_clamp", "ln_add", "ln_clamp", "none"};
+    static const char *const LOG_NAMES[] = {"log10_clamp", "ln_add", "ln_clamp", "none", "ln_zero", "log10_zero"};
     char a[64], b[64];
 #define SDIFF(f, fmt)                                                                                                \
     if (q->f != c->f) {                                                                                              \
@@ -677,7 +678,7 @@ static void structural_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, con
     SDIFF(n_fft, "%d")
     SDIFF(frame_length, "%d")
 #undef SDIFF
-    if (q->log != c->log && (unsigned)q->log < 4 && (unsigned)c->log < 4)
+    if (q->log != c->log && (unsigned)q->log < 6 && (unsigned)c->log < 6)
         set_diff(m, "log", LOG_NAMES[c->log], LOG_NAMES[q->log]);
 }
 
@@ -1038,28 +1039,90 @@ static int log_floor(const wmel_frontend_plan *p, double *fl)
     return isfinite(v);
 }
 
+/* The clip holding the port's least value below the answer's floor (log_floor) by more than 1 %
+   of it, that floor in *fl and the value in *lo; -1 for none */
+static int floor_breach(const joint_state *s, double *fl, float *lo)
+{
+    if (!log_floor(&s->plan, fl)) return -1;
+    const double lim = *fl - 1e-2 * (fabs(*fl) > 1 ? fabs(*fl) : 1);
+    int at = -1;
+    *lo = INFINITY;
+    for (int k = 0; k < s->n_clips; k++)
+        for (size_t i = 0; i < s->clips[k].n_feat; i++) {
+            const float v = s->clips[k].feat[i];
+            if (isfinite(v) && v < lim && v < *lo) *lo = v, at = k;
+        }
+    return at;
+}
+
+/* A guard that replaces exact zeros only (python_speech_features' and spafe's np.where(x == 0,
+   eps, x) before the log): where the answer so far has a clamp (ln_clamp, log10_clamp) and
+   reproduces not every clip, or the port's values go below its floor (floor_breach: energies
+   under the guard logged as they are), the same plan with the log that takes every energy as
+   it is and the guard in place of a 0 (ln_zero, log10_zero), the guard the answer's, numpy's
+   float64 eps or float32's, held against every clip; taken where it reproduces them all.
+   1 when taken. */
+static int zero_guard(joint_state *s)
+{
+    const wmel_frontend_plan *q = &s->plan;
+    double fl;
+    float lo;
+    if (!s->have || (q->log != WMEL_LOG_CLAMP && q->log != WMEL_LOG10_CLAMP) ||
+        (s->n_ok == s->n_clips && floor_breach(s, &fl, &lo) < 0))
+        return 0;
+    const double guards[] = {q->log_guard, DBL_EPSILON, FLT_EPSILON};
+    wmel_frontend_plan take;
+    int best_ok = s->n_ok < s->n_clips ? s->n_ok : s->n_clips - 1, got = 0;
+    for (int i = 0; i < 3 && !got; i++) {
+        wmel_frontend_plan p = *q;
+        p.log = q->log == WMEL_LOG_CLAMP ? WMEL_LOG_ZERO : WMEL_LOG10_ZERO;
+        p.log_guard = guards[i];
+        if ((i && guards[i] == q->log_guard) || wmel_plan_check(&p, NULL, 0)) continue;
+        got = consider(s, &p, &take, &best_ok) && best_ok == s->n_clips;
+    }
+    if (!got) return 0;
+    s->plan = take;
+    s->n_ok = best_ok;
+    memcpy(s->ck, s->ck3, (size_t)s->n_clips * sizeof *s->ck);
+    wmel_dg_result *m = s->best;
+    static const char *const LOGS[] = {"log10_clamp", "ln_add", "ln_clamp", "none", "ln_zero", "log10_zero"};
+    if ((unsigned)s->claimed->log < 6) set_diff(m, "log", LOGS[s->claimed->log], LOGS[take.log]);
+    char a[40], b[40];
+    snprintf(a, sizeof a, "%.17g", s->claimed->log_guard);
+    snprintf(b, sizeof b, "%.17g", take.log_guard);
+    for (int j = 0; j < m->n_diff; j++)
+        if (!strcmp(m->diff[j].field, "log_guard")) {
+            memmove(&m->diff[j], &m->diff[j + 1], (size_t)(m->n_diff - j - 1) * sizeof *m->diff);
+            m->n_diff--;
+        }
+    if (take.log_guard != s->claimed->log_guard) {
+        set_diff(m, "log_guard", a, b);
+        m->diff[m->n_diff - 1].numeric = 1;
+    }
+    m->explained = 1;
+    const size_t nl = strlen(m->notes);
+    snprintf(m->notes + nl, sizeof m->notes - nl, "%sthe log's guard replaces energies of exactly 0 only (log %s): "
+             "energies under it are logged as they are", nl ? "; " : "", LOGS[take.log]);
+    return 1;
+}
+
 /* A plan that reproduces every clip, where a port's value lies below the plan's floor
    (log_floor) by more than 1 % of it: the port's log of energies under the guard, which a
    guard replacing exact zeros only gives (python_speech_features' np.where(x == 0, eps, x)),
-   and no clamp or offset of a plan computes -- the cells' bounds took them for float rounding
-   (far below their frame's largest). The clip named (its check failed, jt->failed) and the
+   and no clamp or offset of a plan computes (zero_guard's plans, ln_zero with the guards it
+   tries, not reproducing every clip) -- the cells' bounds took them for float rounding (far
+   below their frame's largest). The clip named (its check failed, jt->failed) and the
    answer's reason set. 1 when refused. */
 static int below_floor(joint_state *s)
 {
     double fl;
-    if (!log_floor(&s->plan, &fl)) return 0;
-    const double lim = fl - 1e-2 * (fabs(fl) > 1 ? fabs(fl) : 1);
-    int at = -1;
-    float lo = INFINITY;
-    for (int k = 0; k < s->n_clips; k++)
-        for (size_t i = 0; i < s->clips[k].n_feat; i++) {
-            const float v = s->clips[k].feat[i];
-            if (isfinite(v) && v < lim && v < lo) lo = v, at = k;
-        }
+    float lo;
+    const int at = floor_breach(s, &fl, &lo);
     if (at < 0) return 0;
     char t[200];
-    snprintf(t, sizeof t, "the port's values go below its log guard's floor (%.4g) to %.4g: energies under the guard "
-             "logged as they are, a guard that replaces exact zeros only; a plan's guard clamps or adds", fl, (double)lo);
+    snprintf(t, sizeof t, "the port's values go below its log guard's floor (%.4g) to %.4g: energies under it logged "
+             "as they are; ln_zero (a guard of exact zeros only) with the guards tried reproduces not all", fl,
+             (double)lo);
     s->jt->failed = at;
     s->ck[at].ok = 0;
     snprintf(s->ck[at].why, sizeof s->ck[at].why, "%s", t);
@@ -1381,6 +1444,7 @@ static int run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips, 
         for (int k = 0; k < n_clips && jt->failed < 0; k++)
             if (!checks[k].ok) jt->failed = k;
     }
+    if (!rc && zero_guard(&s)) jt->failed = -1;
     char why[sizeof out->not_expressible] = "";
     if (!rc && jt->failed >= 0) {
         refusal(&s, why, sizeof why);

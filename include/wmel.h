@@ -463,7 +463,8 @@ WMEL_API const char *wmel_version(void);
  *   window, zero-pad to n_fft, p = |rFFT|^2 (n_fft/2 + 1 bins), the magnitude guard
  *   (mag_guard_mode), p^(power / 2), mel bank, log:
  *   WMEL_LOG10_CLAMP log10(max(m, guard)), WMEL_LOG_ADD ln(m + guard),
- *   WMEL_LOG_CLAMP ln(max(m, guard)), WMEL_LOG_NONE m.
+ *   WMEL_LOG_CLAMP ln(max(m, guard)), WMEL_LOG_NONE m, WMEL_LOG_ZERO ln(m) with guard in
+ *   place of m = 0, WMEL_LOG10_ZERO log10(m) likewise.
  *   Columns: [energy if use_energy] then the n_mels mel values (n_ceps > 0: the n_ceps
  *   cepstra of "Cepstra" below in their place).
  * Then over the clip: valid frames (WMEL_VALID_HOP: n / hop, the rest set to 0 and left
@@ -620,7 +621,12 @@ enum {
     WMEL_LOG10_CLAMP = 0,          /* log10(max(m, guard)) (Whisper, guard 1e-10) */
     WMEL_LOG_ADD = 1,              /* ln(m + guard) (NeMo, guard 2^-24) */
     WMEL_LOG_CLAMP = 2,            /* ln(max(m, guard)) (Kaldi, guard FLT_EPSILON) */
-    WMEL_LOG_NONE = 3              /* the mel energies themselves */
+    WMEL_LOG_NONE = 3,             /* the mel energies themselves */
+    WMEL_LOG_ZERO = 4,             /* ln(m), ln(guard) where m is 0 (python_speech_features,
+                                      spafe: guard DBL_EPSILON): any other m, however small,
+                                      is taken as it is; an m below the smallest normal
+                                      double (2.2e-308) counts as 0 */
+    WMEL_LOG10_ZERO = 5            /* log10(m), log10(guard) where m is 0 (the same rule) */
 };
 
 /* Valid frames (those kept and counted by the normalisation). */
@@ -967,7 +973,8 @@ WMEL_API int wmel_mel_centres(const wmel_frontend_plan *plan, double *hz, size_t
  * and the geometry, by the fields' own names (every front-end; the check then says what fits):
  *   sample_rate N (1000..384000), frame_length N (2..65536), hop N (1..2^20), n_fft N
  *   (4..65536), stack N (1..8), framing snip|center_reflect|center_zero|kaldi_center, preemph_mode
- *   frame|signal|padded|padded_cut, log log10_clamp|ln_add|ln_clamp|none, valid all|hop|trim, layout
+ *   frame|signal|padded|padded_cut, log log10_clamp|ln_add|ln_clamp|none|ln_zero|log10_zero,
+ *   valid all|hop|trim, layout
  *   mels_frames|frames_mels; window also takes hann_periodic, hamming_periodic,
  *   blackman_periodic and bartlett_periodic (nemo, kaldi).
  *   dither D        the noise's standard deviation, 0 .. 1e30 (wmel_dither_gauss)

@@ -74,7 +74,12 @@ static void steps(const wmel_frontend_plan *p, wmel_devplan *dp)
     dp->preemph_frame = p->preemph_mode == WMEL_PREEMPH_FRAME && p->preemph != 0.0;
     dp->power = p->power == 2 ? 2 : 1;
     dp->guard = p->mag_guard_mode == WMEL_MAG_GUARD_MAX ? 1 : p->mag_guard_mode == WMEL_MAG_GUARD_ADD ? 2 : 0;
-    dp->log_mode = p->log == WMEL_LOG10_CLAMP ? 1 : p->log == WMEL_LOG_ADD ? 2 : p->log == WMEL_LOG_CLAMP ? 3 : 0;
+    dp->log_mode = p->log == WMEL_LOG10_CLAMP ? 1
+                 : p->log == WMEL_LOG_ADD     ? 2
+                 : p->log == WMEL_LOG_CLAMP   ? 3
+                 : p->log == WMEL_LOG_ZERO    ? 4
+                 : p->log == WMEL_LOG10_ZERO  ? 5
+                                              : 0;
     dp->floor_on = p->energy_floor > 0.0;
     dp->reduce = dp->remove_dc || dp->energy_mode != 0;
     dp->scale = p->scale;

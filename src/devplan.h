@@ -73,7 +73,8 @@ typedef struct wmel_devplan {
     int framing_ok, smode, pad_rule, sigpre, padpre, padcut, scale_one;
     /* the frame's steps: DC removal, the energy (0 none, 1 raw, 2 windowed), frame
        pre-emphasis, power (2) or magnitude (1), the guard (0 none, 1 max, 2 add), the log
-       (0 none, 1 log10 clamp, 2 ln(x + guard), 3 ln clamp), the energy floor; reduce: the
+       (0 none, 1 log10 clamp, 2 ln(x + guard), 3 ln clamp, 4 ln and 5 log10 with the guard in
+       place of a 0), the energy floor; reduce: the
        frame has sums (DC removal, an energy) */
     int remove_dc, use_energy, energy_mode, preemph_frame, power, guard, log_mode, floor_on, reduce;
     double scale, preemph, mag_guard, log_guard, ln_floor, log10e, sqrt2;

@@ -124,6 +124,8 @@ static const char *log_text(const wmel_frontend_plan *p, char *buf, size_t len, 
     case WMEL_LOG_ADD: snprintf(buf, len, "ln(%s + %s) (natural log)", x, gs); break;
     case WMEL_LOG_CLAMP: snprintf(buf, len, "ln(max(%s, %s)) (natural log)", x, gs); break;
     case WMEL_LOG_NONE: snprintf(buf, len, "none: the %s values themselves", x); break;
+    case WMEL_LOG_ZERO: snprintf(buf, len, "ln(%s), ln(%s) where %s is 0 (natural log)", x, gs, x); break;
+    case WMEL_LOG10_ZERO: snprintf(buf, len, "log10(%s), log10(%s) where %s is 0", x, gs, x); break;
     default: snprintf(buf, len, "log kind %d (no formula known here)", p->log);
     }
     return buf;
@@ -388,7 +390,9 @@ static int stages_spectrum(cli_fe_built *b, int n, const char **lunits)
     /* the log (and the energy) */
     char lg[160];
     log_text(p, lg, sizeof lg, "mel");
-    *lunits = p->log == WMEL_LOG10_CLAMP ? "log10 units" : p->log == WMEL_LOG_NONE ? "mel energy" : "natural log units";
+    *lunits = p->log == WMEL_LOG10_CLAMP || p->log == WMEL_LOG10_ZERO ? "log10 units"
+            : p->log == WMEL_LOG_NONE                                   ? "mel energy"
+                                                                        : "natural log units";
     snprintf(b->units[n], sizeof b->units[0], "%s", *lunits);
     b->st[n] = (cli_stage_desc){"log", NULL, b->units[n], p->use_energy ? WMEL_ROWS_COLS : WMEL_ROWS_MEL, 0, 0, 0, WMEL_ST_LOG, NULL, 0};
     k = 0;

@@ -163,7 +163,7 @@ def frontend_plan(frontend: str | None = None, n_mels=None, *, normalize=None, w
     norm_ddof (0|1), norm_max, norm_range, n_frames, pad_value, post_scale, post_shift,
     remove_dc, preemph; the geometry: sample_rate, frame_length, hop, n_fft, stack, framing
     ("snip"|"center_reflect"|"center_zero"|"kaldi_center": Kaldi snip_edges=false),
-    preemph_mode ("frame"|"signal"|"padded"), log ("log10_clamp"|"ln_add"|"ln_clamp"|"none"), valid ("all"|"hop"|"trim"), layout
+    preemph_mode ("frame"|"signal"|"padded"), log ("log10_clamp"|"ln_add"|"ln_clamp"|"none"|"ln_zero"|"log10_zero"), valid ("all"|"hop"|"trim"), layout
     ("mels_frames"|"frames_mels"); dither (the noise's standard deviation in the scaled
     samples' units; libwmel's counter-based generator, wmel_dither_gauss), dither_seed
     (0 .. 2**32 - 1), raw_energy (False: the log energy after the window, with use_energy);

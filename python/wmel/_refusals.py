@@ -133,38 +133,6 @@ def top_db_floor(port, n) -> str:
     return ""
 
 
-def zero_only_guard(features, plan, audios, feats, bad) -> str:
-    """energies of 0 given the guard while energies under it are logged as they are (numpy's
-    np.where(x == 0, eps, x), spafe's zero_handling): the answer with a guard far below every
-    energy reproduces the clips it does not, and no longer those with energies of 0"""
-    if not plan or not bad or plan.get("log", "ln_clamp") not in ("ln_clamp", "log10_clamp"):
-        return ""
-    low = dict(plan, log_guard=1e-30)
-
-    def ok(p, k):
-        try:
-            y = np.asarray(features(audios[k], plan=p), np.float64)
-        except (ValueError, RuntimeError):
-            return False
-        f = _frames(feats[k])
-        if f is None:
-            return False
-        if y.shape != f.shape:
-            if y.T.shape != f.shape:
-                return False
-            y = y.T
-        return bool(np.all(np.abs(y - f) <= 1e-3 * np.maximum(1, np.abs(f))))
-    if any(ok(plan, k) for k in bad) or not all(ok(low, k) for k in bad):
-        return ""
-    good = [k for k in range(len(audios)) if k not in bad]
-    lost = [k for k in good if not ok(low, k)]
-    if not lost:
-        return ""
-    return ("the port's log guard replaces energies of exactly 0 only (np.where(x == 0, eps, x)): energies under it "
-            "are logged as they are; a plan's guard clamps or adds, so no one guard gives both (a guard of 1e-30 "
-            "reproduces the clips with energies under the port's, and not those with energies of 0)")
-
-
 def energy_c0(features, plan, audios, feats) -> str:
     """c0 alone not the answer's while every other cepstrum is reproduced (on most clips: the
     answer's scale is fitted on c0, which the guard may then mislead on the quietest), where c0
@@ -225,9 +193,6 @@ def recognise(port, r, audios, feats, names, features) -> str:
         return why
     plan = r.get("plan")
     why = energy_c0(features, plan, audios, feats) if plan else ""
-    if why:
-        return why
-    why = zero_only_guard(features, plan, audios, feats, bad) if plan else ""
     if why:
         return why
     return top_db_floor(port, max(a.size for a in audios))

@@ -283,6 +283,11 @@ template <typename R> __device__ R mel_log(const wmel_cu_frames &p, int m, const
     if (p.log_mode == 1) acc = r_log10(acc < lg ? lg : acc, par<R>(0.0, p.f_log10e));
     else if (p.log_mode == 2) acc = r_log(acc + lg);
     else if (p.log_mode == 3) acc = r_log(acc < lg ? lg : acc);
+    else if (p.log_mode >= 4) { /* 4 ln, 5 log10 of acc as it is, the guard's where acc is 0 (below the
+                                   arithmetic's smallest normal) */
+        acc = acc < par<R>(2.2250738585072014e-308, wmel_cu_f2{1.17549435e-38f, 0.0f}) ? lg : acc;
+        acc = p.log_mode == 5 ? r_log10(acc, par<R>(0.0, p.f_log10e)) : r_log(acc);
+    }
     return acc;
 }
 

@@ -12,6 +12,7 @@
 #include "../internal.h"
 #include "fe_ln.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 
@@ -154,6 +155,8 @@ static inline double wmel__fe_log(const wmel_frontend_plan *p, double m)
     case WMEL_LOG10_CLAMP: return wmel__log10(m < p->log_guard ? p->log_guard : m);
     case WMEL_LOG_ADD: return wmel__ln(m + p->log_guard);
     case WMEL_LOG_CLAMP: return wmel__ln(m < p->log_guard ? p->log_guard : m);
+    case WMEL_LOG_ZERO: return wmel__ln(m < DBL_MIN ? p->log_guard : m);
+    case WMEL_LOG10_ZERO: return wmel__log10(m < DBL_MIN ? p->log_guard : m);
     default: return m;
     }
 }

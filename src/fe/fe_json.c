@@ -511,13 +511,13 @@ PUT(n_fft) { PUT_INT(n_fft); }
 PUT(stack) { PUT_INT(stack); }
 static const char *const FRAMINGS[] = {"snip", "center_reflect", "center_zero", "kaldi_center"},
                          *const PREEMPHS[] = {"frame", "signal", "padded", "padded_cut"},
-                         *const LOGS[] = {"log10_clamp", "ln_add", "ln_clamp", "none"},
+                         *const LOGS[] = {"log10_clamp", "ln_add", "ln_clamp", "none", "ln_zero", "log10_zero"},
                          *const VALIDS[] = {"all", "hop", "trim", "end", "ceil", "but_last"},
                          *const LAYOUTS[] = {"mels_frames", "frames_mels"}, *const PAD_MODES[] = {"zero", "reflect"},
                          *const TAILS[] = {"zero", "drop", "trim", "last"};
 PUT(framing) { PUT_WORD(framing, FRAMINGS, 4); }
 PUT(preemph_mode) { PUT_WORD(preemph_mode, PREEMPHS, 4); }
-PUT(log) { PUT_WORD(log, LOGS, 4); }
+PUT(log) { PUT_WORD(log, LOGS, 6); }
 PUT(valid) { PUT_WORD(valid, VALIDS, 6); }
 PUT(layout) { PUT_WORD(layout, LAYOUTS, 2); }
 PUT(dither) { PUT_NUM(dither); }

@@ -424,8 +424,11 @@ SET(preemph_mode)
 
 SET(log)
 {
-    static const char *const w[] = {"log10_clamp", "ln_add", "ln_clamp", "none"};
-    return set_word(a, w, 4, "log10_clamp, ln_add, ln_clamp or none", &a->plan->log);
+    static const char *const w[] = {"log10_clamp", "ln_add", "ln_clamp", "none", "ln_zero", "log10_zero"};
+    return set_word(a, w, 6,
+                    "log10_clamp, ln_add, ln_clamp, none, ln_zero or log10_zero (ln_zero, log10_zero: the log of "
+                    "every mel energy as it is, log_guard's in place of an exact 0 only)",
+                    &a->plan->log);
 }
 
 SET(valid)

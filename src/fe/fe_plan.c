@@ -408,7 +408,9 @@ static int check_tail(const wmel_frontend_plan *p, char *msg, size_t len)
 double wmel__fe_pre_affine_bound(const wmel_frontend_plan *p)
 {
     /* the log of a positive finite double lies within [-744.5, 709.8] (ln), [-323.4, 308.3] (log10) */
-    double b = p->log == WMEL_LOG_NONE ? INFINITY : p->log == WMEL_LOG10_CLAMP ? 324.0 : 745.0;
+    double b = p->log == WMEL_LOG_NONE                                  ? INFINITY
+             : p->log == WMEL_LOG10_CLAMP || p->log == WMEL_LOG10_ZERO ? 324.0
+                                                                        : 745.0;
     if (p->n_ceps > 0) /* |c_k| <= lifter sqrt(2 / N) N max|l| (the log energy is within b) */
         b *= (1.0 + 0.5 * p->cepstral_lifter) * sqrt(2.0 * p->n_mels);
     if (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR)
@@ -544,8 +546,8 @@ static int check(const wmel_frontend_plan *p, char *msg, size_t len)
         return wmel__fe_bad(msg, len, "mel_scale %d: not a WMEL_MEL_* value (0..3)", p->mel_scale);
     if (p->mel_norm != WMEL_MELNORM_NONE && p->mel_norm != WMEL_MELNORM_SLANEY)
         return wmel__fe_bad(msg, len, "mel_norm %d: not a WMEL_MELNORM_* value (0..1)", p->mel_norm);
-    if (p->log < WMEL_LOG10_CLAMP || p->log > WMEL_LOG_NONE)
-        return wmel__fe_bad(msg, len, "log %d: not a WMEL_LOG_* value (0..3)", p->log);
+    if (p->log < WMEL_LOG10_CLAMP || p->log > WMEL_LOG10_ZERO)
+        return wmel__fe_bad(msg, len, "log %d: not a WMEL_LOG_* value (0..5)", p->log);
     if (p->norm < WMEL_NORM_WHOLE || p->norm > WMEL_NORM_MEAN_VAR)
         return wmel__fe_bad(msg, len, "norm %d: not a normalisation for a plan (WMEL_NORM_WHOLE, NONE, "
                              "PER_FEATURE or MEAN_VAR)", p->norm);

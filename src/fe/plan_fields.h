@@ -80,7 +80,7 @@ X(bf16, BOOL, CAPS, ALL, SW | ST, "B", NR, "1|0", "the window and the mel bank r
 X(window_coeff, NUM, CAPS, ALL, ST, "A", NR, "0 < A < 1, after window blackman", "the blackman window's coefficient (default 0.42)") \
 X(power, INT, CAPS, ALL, ST, "P", R(1, 2), "", "1 (magnitude) or 2 (power)") \
 X(mag_guard, GUARD, CAPS, ALL, ST, "G", NR, "none|max:G|add:G, G > 0", "a guard on each bin's power p before power: max(p, G) or p + G") \
-X(log_guard, NUM, CAPS, ALL, ST, "G", NR, "> 0", "the log's clamp (or offset)") \
+X(log_guard, NUM, CAPS, ALL, ST, "G", NR, "> 0", "the log's clamp (or offset, or what replaces an exact 0)") \
 X(norm_eps, NUM, CAPS, ALL, FIN | ST, "E", RGE(0), "", "the normalisation's epsilon") \
 X(norm_ddof, INT, CAPS, ALL, FIN | ST, "D", NR, "1|0", "1: Bessel's variance (default); 0: over n (np.std)") \
 X(norm_max, NUM, CAPS, ALL, FIN | ST, "M", R(-1e30, 1e30), "", "whisper-style normalisation with a fixed max M") \
@@ -98,7 +98,7 @@ X(n_fft, INT, GEOMETRY, ALL, ST, "N", R(4, 65536), ", n_fft / 2 a product of 2, 
 X(stack, INT, GEOMETRY, ALL, ST, "N", R(1, 8), "", "consecutive frames per output row") \
 X(framing, STR, GEOMETRY, ALL, ST, "F", NR, "snip|center_reflect|center_zero|kaldi_center", "where frames start (kaldi_center: Kaldi's snip_edges=false)") \
 X(preemph_mode, STR, GEOMETRY, ALL, ST, "M", NR, "frame|signal|padded|padded_cut", "the pre-emphasis per frame (Kaldi's), of the signal (NeMo's) or of the padded signal") \
-X(log, STR, GEOMETRY, ALL, ST, "L", NR, "log10_clamp|ln_add|ln_clamp|none", "the log of the mel energies") \
+X(log, STR, GEOMETRY, ALL, ST, "L", NR, "log10_clamp|ln_add|ln_clamp|none|ln_zero|log10_zero", "the log of the mel energies (_zero: the guard in place of an exact 0 only)") \
 X(valid, STR, GEOMETRY, ALL, ST, "V", NR, "all|hop|trim|end|ceil|but_last", "the frames kept and counted") \
 X(layout, STR, GEOMETRY, ALL, ST, "L", NR, "mels_frames|frames_mels", "the output's layout") \
 X(batch_axis, BOOL, GEOMETRY, ALL, 0, "B", RB, "", "the output with a leading axis of 1 (a batch of one): its shape, not its values") \

@@ -189,6 +189,8 @@ static void ref_mel_log(const wmel_fe *fe, size_t nb, const double *spec, const 
             case WMEL_LOG10_CLAMP: acc = wmel__log10(fmax(acc, p->log_guard)); break;
             case WMEL_LOG_ADD: acc = wmel__ln(acc + p->log_guard); break;
             case WMEL_LOG_CLAMP: acc = wmel__ln(fmax(acc, p->log_guard)); break;
+            case WMEL_LOG_ZERO: acc = wmel__ln(acc < DBL_MIN ? p->log_guard : acc); break;
+            case WMEL_LOG10_ZERO: acc = wmel__log10(acc < DBL_MIN ? p->log_guard : acc); break;
             default: break;
             }
             o[m] = acc;

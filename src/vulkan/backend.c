@@ -333,6 +333,7 @@ static void vk_put_floats(const wmel_devplan *dp, int arith, const wmel_dp_layou
     put(arith, tab, VKW_T_LOG10E, dp->log10e);
     put(arith, tab, VKW_T_QUARTER, 0.25);
     put(arith, tab, VKW_T_LOG_GUARD, dp->log_guard);
+    put(arith, tab, VKW_T_TINY, arith == VKW_ARITH_FF ? (double)FLT_MIN : DBL_MIN);
     if (!dp->whisper) {
         const wmel_dp_finish *d = &dp->fin;
         put(arith, tab, VKW_T_PREEMPH, dp->preemph);

@@ -19,7 +19,8 @@ enum {
     VKW_I_ENERGY_MODE, /* 0 none, 1 before the window, 2 after */
     VKW_I_PREEMPH_FRAME, VKW_I_POWER,
     VKW_I_GUARD,       /* 0 none, 1 max, 2 add */
-    VKW_I_LOG,         /* 0 none, 1 log10 clamp, 2 ln(x + guard), 3 ln clamp */
+    VKW_I_LOG,         /* 0 none, 1 log10 clamp, 2 ln(x + guard), 3 ln clamp, 4 ln, 5 log10 with the guard in
+                          place of a 0 */
     VKW_I_FLOOR_ON, VKW_I_WIN, VKW_I_COS, VKW_I_SIN, VKW_I_MELW, VKW_I_LO, VKW_I_LEN, VKW_I_OFF,
     VKW_I_FFT,         /* 1: the FFT (the shader's FFT constant); 0: the direct DFT */
     VKW_I_NSTAGE,      /* the FFT's stages, their radices (8, 4, 2, 3, 5) from VKW_I_RADIX (the shader takes them as its constants RAD0 ..) */
@@ -126,6 +127,8 @@ enum {
     VKW_T_POST_DENOM, /* the deltas' denominator, N (N + 1) (2 N + 1) / 3 (fe_post.c's) */
     VKW_T_SQRT2,      /* sqrt(2.0): htk_compat's c0 without the energy (frames.comp's CEPS) */
     VKW_T_DITHER,     /* the plan's dither (frames.comp with WMEL_NOISE: tval(17)) */
+    VKW_T_TINY,       /* the arithmetic's smallest normal (float64 DBL_MIN, float-float FLT_MIN): below
+                         it a mel sum is 0 to the log's _ZERO modes (frames.comp: tval(18)) */
     VKW_T_HEAD = 24
 };
 

@@ -188,7 +188,7 @@ int main(void)
             case 25: name = "hop", snprintf(v, sizeof v, "%u", 80 + rnd(300)); break;
             case 26: name = "n_fft", snprintf(v, sizeof v, "%u", (const unsigned[]){400, 512, 1024, 640}[rnd(4)]); break;
             case 27: name = "framing", snprintf(v, sizeof v, "%s", (const char *[]){"snip", "center_reflect", "center_zero"}[rnd(3)]); break;
-            case 28: name = "log", snprintf(v, sizeof v, "%s", (const char *[]){"log10_clamp", "ln_add", "ln_clamp", "none"}[rnd(4)]); break;
+            case 28: name = "log", snprintf(v, sizeof v, "%s", (const char *[]){"log10_clamp", "ln_add", "ln_clamp", "none", "ln_zero", "log10_zero"}[rnd(6)]); break;
             case 29: name = rnd(2) ? "valid" : "layout", snprintf(v, sizeof v, "%s", (const char *[]){"all", "hop", "trim", "mels_frames", "frames_mels"}[rnd(5)]); break;
             case 30: name = rnd(2) ? "stack" : "sample_rate", snprintf(v, sizeof v, "%u", rnd(2) ? 1 + rnd(3) : 16000 + 8000 * rnd(3)); break;
             case 32: name = rnd(2) ? "dither" : "dither_seed",
@@ -308,6 +308,31 @@ int main(void)
                       tk[i].name, tk[i].opts[k][0], msg);
             CHECK(!memcmp(&a, &b, sizeof a), "preset %s differs from its options' plan", tk[i].name);
         }
+    }
+
+    /* the logs that guard exact zeros only: their names through JSON and back, the same plan */
+    for (int lg = WMEL_LOG_ZERO; lg <= WMEL_LOG10_ZERO; lg++) {
+        wmel_frontend_plan p, q;
+        char buf[WMEL_PLAN_JSON_MAX];
+        const char *want = lg == WMEL_LOG_ZERO ? "\"ln_zero\"" : "\"log10_zero\"";
+        wmel_frontend_preset(WMEL_FRONTEND_KALDI, 0, &p);
+        p.log = lg, p.log_guard = 2.220446049250313e-16;
+        CHECK(wmel_plan_to_json(&p, buf, sizeof buf, msg, sizeof msg) == WMEL_OK && strstr(buf, want) &&
+                  strstr(buf, "2.220446049250313e-16"), "log %d to JSON: %s %s", lg, buf, msg);
+        CHECK(wmel_plan_from_json(buf, strlen(buf), &q, msg, sizeof msg) == WMEL_OK && !memcmp(&p, &q, sizeof p),
+              "log %d: JSON and back differs (%s)", lg, msg);
+    }
+    {
+        wmel_frontend_plan p;
+        wmel_frontend_preset(WMEL_FRONTEND_KALDI, 0, &p);
+        CHECK(wmel_plan_set(&p, "log", "ln_zero", msg, sizeof msg) == WMEL_OK && p.log == WMEL_LOG_ZERO, "ln_zero: %s", msg);
+        CHECK(wmel_plan_set(&p, "log", "log10_zero", msg, sizeof msg) == WMEL_OK && p.log == WMEL_LOG10_ZERO,
+              "log10_zero: %s", msg);
+        CHECK(wmel_plan_set(&p, "log", "zero", msg, sizeof msg) == WMEL_ERR_INVALID_ARG && strstr(msg, "ln_zero or log10_zero"),
+              "log zero: %s", msg);
+        p.log = WMEL_LOG10_ZERO + 1;
+        CHECK(wmel_plan_check(&p, msg, sizeof msg) == WMEL_ERR_INVALID_ARG && strstr(msg, "log 6: not a WMEL_LOG_* value (0..5)"),
+              "log 6: %s", msg);
     }
 
     /* a plan the options do not reach */

@@ -1,7 +1,8 @@
 /*
  * test_backends.c -- one conformance harness for every backend built: every preset (and a
  * dithered preset once more with the dither off; Kaldi's plan with dither 1, and with its raw
- * log energy and dither 0.3: the devices draw the noise) on the CPU backend, the float64 reference
+ * log energy and dither 0.3: the devices draw the noise; Kaldi's plan with the logs that guard
+ * exact zeros only, ln_zero and log10_zero) on the CPU backend, the float64 reference
  * backend, Vulkan (float64 and float-float, on whatever device the loader lists: lavapipe
  * where no GPU is) and CUDA (float64 and float-float; the emulator build -DWMEL_CUDA=EMU
  * counts), each input kind against the CPU backend's bytes where the backend promises them
@@ -35,6 +36,7 @@
 #include "testutil.h"
 #include "wmel.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -910,6 +912,20 @@ int main(int argc, char **argv)
             continue;
         }
         plan.dither = i ? 0.3 : 1.0, plan.dither_seed = 7 + i, plan.use_energy = i;
+        run_plan(name, name, &plan, speech, ns, &rows);
+    }
+    /* python_speech_features' and spafe's log: of every mel energy as it is, the guard (numpy's
+       eps) in place of a 0 only (the silence clip's energies), in ln and in log10 */
+    for (int i = 0; i < 2; i++) {
+        const char *name = i ? "kaldi log10_zero" : "kaldi ln_zero";
+        if (only && !strstr(name, only)) continue;
+        wmel_frontend_plan plan;
+        char msg[256];
+        if (wmel_preset_plan("kaldi", &plan, msg, sizeof msg) != WMEL_OK) {
+            CHECK(0, "preset kaldi: %s", msg);
+            continue;
+        }
+        plan.dither = 0.0, plan.log = i ? WMEL_LOG10_ZERO : WMEL_LOG_ZERO, plan.log_guard = DBL_EPSILON;
         run_plan(name, name, &plan, speech, ns, &rows);
     }
     printf("%d preset x device rows ran\n", rows);

@@ -357,16 +357,45 @@ def test_spectral_sum_energy_in_c0_refused_with_the_reason():
                 ["c0 is the log of the power spectrum's sum"])
 
 
-def test_guard_of_exact_zeros_only_refused_with_the_reason():
-    # spafe's mfcc(): np.where(x == 0, eps, x) then ln: the silence probe's energies of 0 take eps,
-    # the lsb_silence probe's energies under eps are logged as they are
+def psf_logfbank_hamming(x):
+    """python_speech_features' np.log(fbank(x, 16000, nfilt=40, winfunc=np.hamming)[0]) in numpy:
+    energies of 0 replaced by numpy's eps, every other energy logged as it is"""
+    x = np.asarray(x, np.float64)
+    x = np.append(x[0], x[1:] - 0.97 * x[:-1])
+    n = 1 if x.size <= 400 else 1 + int(np.ceil((x.size - 400) / 160))
+    x = np.concatenate([x, np.zeros((n - 1) * 160 + 400 - x.size)])
+    fr = x[np.arange(400)[None, :] + 160 * np.arange(n)[:, None]] * np.hamming(400)
+    f = (np.abs(np.fft.rfft(fr, 512)) ** 2 / 512) @ psf_bank(40).T
+    return np.log(np.where(f == 0, np.finfo(float).eps, f))
+
+
+def test_psf_logfbank_guard_of_exact_zeros_only():
+    # the silence probe's energies of 0 take numpy's eps, the lsb_silence probe's energies under
+    # it are logged as they are: log ln_zero with the guard eps reproduces both
+    r = wmel.diagnose(psf_logfbank_hamming, plan={"frontend": "kaldi", "n_mels": 40})
+    assert r["explained"] and r["reproduces"], (r["notes"], r["differences"], r["not_expressible"])
+    f = fields(r)
+    assert f.get("log") == "ln_zero" and float(f["log_guard"]) == np.finfo(float).eps, f
+    assert f.get("window") == "hamming" and f.get("snap_bins") == "1", f
+    assert reproduces(r, psf_logfbank_hamming)
+    quiet = np.zeros(16000, np.float32)
+    quiet[8000:] = np.float32(2.0 ** -15) * np.sign(np.sin(np.arange(8000) * 0.3)).astype(np.float32)
+    got = wmel.features(quiet, plan=r["plan"]).astype(np.float64)
+    want = psf_logfbank_hamming(quiet)
+    assert got.shape == want.shape and np.max(np.abs(got - want) / np.maximum(1, np.abs(want))) <= 1e-5
+
+
+def test_guard_of_exact_zeros_only_in_cepstra():
+    # spafe's mfcc(): np.where(x == 0, eps, x) then ln, then the DCT: the silence probe's energies
+    # of 0 take eps, the lsb_silence probe's energies under eps are logged as they are
     spafe = {"frontend": "kaldi", "n_mels": 24, "window": "hamming", "scale": 512 ** -0.5, "low_freq": 0,
              "mel_scale": "htk", "remove_dc": False, "preemph_mode": "signal", "log": "none"}
 
     def port(x):
         e = wmel.features(x, plan=spafe).astype(np.float64)
         return np.log(np.where(e == 0, np.finfo(float).eps, e)) @ dct_ortho(24, 13).T
-    refused_for(port, {"frontend": "kaldi", "n_mels": 24, "n_ceps": 13}, ["exactly 0 only"])
+    r = wmel.diagnose(port, plan={"frontend": "kaldi", "n_mels": 24, "n_ceps": 13})
+    assert r["reproduces"] and fields(r).get("log") == "ln_zero", (r["notes"], r["differences"], r["not_expressible"])
 
 
 def test_random_dither_refused_with_the_reason():
@@ -404,6 +433,5 @@ def test_refusal_recognisers_leave_an_expressible_port_alone():
     assert _refusals.context_deltas(feats[0]) == ""
     assert _refusals.top_db_floor(port, clips[0].size) == ""
     assert _refusals.energy_c0(wmel.features, plan, clips, feats) == ""
-    assert _refusals.zero_only_guard(wmel.features, plan, clips, feats, [0]) == ""
     r = wmel.diagnose(port, plan=plan)
     assert r["matches"] and not r["not_expressible"], r["notes"]

@@ -258,8 +258,10 @@ def test_lsb_silence_frames_sum_to_zero():
 def test_guard_replacing_exact_zeros_only_is_refused():
     # python_speech_features.logfbank: np.where(feat == 0, eps, feat) then ln: a mel energy
     # under eps but not zero (a near-silent frame's DC bin, float rounding) is logged as it is
-    # (-90 where a clamp gives ln(eps) = -36). The lsb_silence probe holds such frames: the
-    # plan that reproduces every other probe is refused with the reason
+    # (-90 where a clamp gives ln(eps) = -36). The lsb_silence probe holds such frames, their DC
+    # bin an exact null that numpy's FFT gives as 0 or as float rounding frame by frame, and
+    # wmel's otherwise: the plan that reproduces every other probe, its log ln_zero too, is
+    # refused with the reason
     mel = lambda f: 2595 * np.log10(1 + f / 700)  # noqa: E731
     b = np.floor(513 * 700 * (10 ** (np.linspace(0, mel(8000), 82) / 2595) - 1) / 16000).astype(int)
     fb = np.zeros((80, 257))

@@ -277,6 +277,41 @@ def test_snap_bins_oracle():
     assert "snap_bins" in _wmel.plan_check(bad)
 
 
+def test_log_guard_of_exact_zeros_oracle():
+    """log ln_zero / log10_zero: python_speech_features' and spafe's np.log(np.where(e == 0, eps, e))
+    (the snapped HTK bank of test_snap_bins_oracle under a Hamming window) on a clip of exact zeros,
+    then samples of 1e-12 (mel energies of about 1e-25, far under the guard eps), then speech: the
+    CPU at every ISA level and the float64 reference within 2e-5 x max(1, |oracle|) of the numpy
+    oracle, where the clamp ln(max(e, eps)) is off by far more on the tiny energies."""
+    eps = float(np.finfo(float).eps)
+    fb = _snapped_bank(26, 512, 16000, 0.0, 8000.0)
+    w = np.hamming(400)
+    rng = np.random.default_rng(3)
+    x = np.zeros(9600, np.float32)
+    x[3200:6400] = (1e-12 * rng.standard_normal(3200)).astype(np.float32)
+    x[6400:] = (0.3 * rng.standard_normal(3200)).astype(np.float32)
+    y = x.astype(np.float64)
+    y = np.append(y[0], y[1:] - 0.97 * y[:-1])
+    nf = 1 + math.ceil((y.size - 400) / 160)
+    y = np.concatenate([y, np.zeros((nf - 1) * 160 + 400 - y.size)])
+    f = y[np.arange(400)[None, :] + 160 * np.arange(nf)[:, None]] * w
+    e = (np.abs(np.fft.rfft(f, 512, axis=1)) ** 2 / 512) @ fb
+    assert (e == 0).any() and ((e > 0) & (e < 1e-20)).any()  # both kinds of cell on the clip
+    want = np.log(np.where(e == 0, eps, e))
+    for log, unit in (("ln_zero", 1.0), ("log10_zero", 1 / math.log(10))):
+        plan = wmel.frontend_plan("kaldi", 26, window="hamming", remove_dc=0, preemph=0.97, preemph_mode="signal",
+                                  mel_scale="htk", mel_norm="none", snap_bins=True, low_freq=0, high_freq=0,
+                                  log=log, log_guard=eps, scale=512 ** -0.5, pad_right=159, pad_mode="zero")
+        assert plan["log"] == (4 if log == "ln_zero" else 5)
+        for backend, isa in ((_wmel.BACKEND_CPU, 0), (_wmel.BACKEND_CPU, 1), (_wmel.BACKEND_REF, 0)):
+            ctx = _wmel.Ctx(plan=plan, backend=backend, n_threads=2, max_isa=isa)
+            out = np.empty(ctx.features_shape(x.size), np.float32)
+            ctx.features(x, out)
+            assert _err(out, want * unit) <= TOL, (log, backend, isa)
+        clamp = dict(plan, log=2 if log == "ln_zero" else 0)
+        assert _err(_run(clamp, x), want * unit) > 0.1  # the clamp: off by a third on the tiny energies
+
+
 def test_gemma3n_original():
     """transformers' Gemma3nAudioFeatureExtractor (numpy): HTK bank 125..7600 no norm, |X|, 512
     samples (Hann-P, float32) in a 1024-point transform, per-frame pre-emphasis (HTK: x0 (1 - p)),

@@ -312,13 +312,14 @@ R mel_sum(int lo, int len, int w, int M, int fl)
 }
 
 /* the plan's log of a mel sum (VKW_I_LOG: 1 log10 with the clamp, 2 ln(x + guard), 3 ln
-   with the clamp; 0 none): one r_log for the three */
+   with the clamp, 4 ln and 5 log10 with the guard in place of a 0, below VKW_T_TINY; 0 none):
+   one r_log for the five */
 R mel_log(R acc, int lmode)
 {
-    if (lmode < 1 || lmode > 3) return acc;
-    const R x = lmode == 2 ? r_add(acc, tval(2)) : r_max(acc, tval(2));
+    if (lmode < 1 || lmode > 5) return acc;
+    const R x = lmode == 2 ? r_add(acc, tval(2)) : lmode >= 4 ? (r_lt(acc, tval(18)) ? tval(2) : acc) : r_max(acc, tval(2));
     const R l = r_log(x);
-    return lmode == 1 ? r_mul(l, tval(5)) : l;
+    return lmode == 1 || lmode == 5 ? r_mul(l, tval(5)) : l;
 }
 
 void main()
