@@ -46,6 +46,7 @@
  *   wmel_conv1d, wmel_conv1d_out_len, wmel_sinusoids, wmel_smooth3x3
  *  CUDA (WMEL_ERR_NOT_BUILT without it)
  *   wmel_cuda_log_mel_device, wmel_cuda_features_device, wmel_cuda_stem_device,
+ *   wmel_cuda_device_scratch and the _scratch entry points (caller-owned device scratch),
  *   wmel_cuda_error_detail
  *  Vulkan (WMEL_ERR_NOT_BUILT without it)
  *   wmel_vulkan_devices, wmel_vulkan_error_detail, wmel_vulkan_device_uuids,
@@ -1867,7 +1868,8 @@ WMEL_API int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int samp
  * sample past 1e15 gives WMEL_ERR_SAMPLE_RANGE. A value the plan's post_scale or per-column
  * scale carries past float32's range is not foreseen by the scan.
  * Device memory: one stream-ordered scratch per call (cudaMallocAsync), a clip's frames'
- * values (plus its finished frames with a post stage), reused by the clips in turn.
+ * values (plus its finished frames with a post stage), reused by the clips in turn, or the
+ * caller's (wmel_cuda_features_device_scratch, below).
  * The pointers must belong to the ctx's device (params.cuda_device); the calling thread's
  * current device is left as it was.
  * Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_INVALID_ARG (sample_type, pcm_stride, d_pcm and
@@ -1923,6 +1925,55 @@ WMEL_API int wmel_cuda_features_device(wmel_ctx *ctx, const void *d_pcm, int sam
 WMEL_API int wmel_cuda_features_device_batch(wmel_ctx *ctx, const void *const *d_pcm, int sample_type,
                                              const size_t *n_samples, size_t batch, float *const *d_out,
                                              const size_t *out_len, size_t *failed, void *stream);
+
+/* Caller-owned device scratch for the device-memory calls: with it a call allocates
+ * nothing and waits for nothing (so a CUDA graph may capture it on any device, pools or
+ * not). wmel_cuda_device_scratch() says how many bytes of device scratch a call of these
+ * arguments needs: call is WMEL_CUDA_CALL_LOG_MEL (wmel_cuda_log_mel_device: batch clips of
+ * n_samples[0] samples, padding, batch_norm), WMEL_CUDA_CALL_FEATURES
+ * (wmel_cuda_features_device: batch clips of n_samples[0] samples; padding and batch_norm
+ * unused) or WMEL_CUDA_CALL_FEATURES_BATCH (wmel_cuda_features_device_batch: clip b of
+ * n_samples[b] samples); sample_type and the ctx's params (device_check's scan, smooth,
+ * norm, the arithmetic) count too. *bytes gets the size (0: the call needs none), after the
+ * call's own checks of the sizes, the ctx and the plan (the same statuses and details; no
+ * pointer is read, nothing enqueued). With params.device_check 1 on a float-float ctx the
+ * batch's size covers the clips the scan may send to float64 in rounds of their own (at
+ * most 64 MiB of values more than the call's rounds take where no clip goes).
+ * The _scratch entry points are the calls above with d_scratch: device memory of the ctx's
+ * device, 256-byte aligned (cudaMalloc's and torch's blocks are), scratch_bytes long, that
+ * shares no byte with the samples or the outputs and that no other work uses until the
+ * call's work on `stream` is done (memory allocated on that stream in stream order, torch's
+ * caching allocator on torch's current stream, is). d_scratch NULL with scratch_bytes 0 is
+ * the call without it (the library allocates its own: cudaMallocAsync where the device has
+ * memory pools, else cudaMalloc and a wait for the stream, which a stream capture refuses:
+ * WMEL_ERR_INVALID_ARG, the reason in wmel_cuda_error_detail(), nothing enqueued). Fewer
+ * bytes than wmel_cuda_device_scratch() says: WMEL_ERR_BUFFER_TOO_SMALL, the bytes needed
+ * named in wmel_cuda_error_detail(), nothing allocated or enqueued. Errors besides those of
+ * the call: WMEL_ERR_NULL_POINTER (d_scratch NULL with bytes), WMEL_ERR_INVALID_ARG (not
+ * aligned, or sharing bytes with the samples or the outputs). */
+enum {
+    WMEL_CUDA_CALL_LOG_MEL = 0,      /* wmel_cuda_log_mel_device */
+    WMEL_CUDA_CALL_FEATURES = 1,     /* wmel_cuda_features_device */
+    WMEL_CUDA_CALL_FEATURES_BATCH = 2 /* wmel_cuda_features_device_batch */
+};
+WMEL_API int wmel_cuda_device_scratch(wmel_ctx *ctx, int call, int sample_type, size_t batch,
+                                      const size_t *n_samples, size_t padding, int batch_norm,
+                                      size_t *bytes);
+WMEL_API int wmel_cuda_log_mel_device_scratch(wmel_ctx *ctx, const void *d_pcm, int sample_type,
+                                              size_t batch, size_t n_samples, size_t pcm_stride,
+                                              size_t padding, int batch_norm, float *d_out,
+                                              size_t out_len, void *stream, void *d_scratch,
+                                              size_t scratch_bytes);
+WMEL_API int wmel_cuda_features_device_scratch(wmel_ctx *ctx, const void *d_pcm, int sample_type,
+                                               size_t batch, size_t n_samples, size_t pcm_stride,
+                                               float *d_out, size_t out_len, void *stream,
+                                               void *d_scratch, size_t scratch_bytes);
+WMEL_API int wmel_cuda_features_device_batch_scratch(wmel_ctx *ctx, const void *const *d_pcm,
+                                                     int sample_type, const size_t *n_samples,
+                                                     size_t batch, float *const *d_out,
+                                                     const size_t *out_len, size_t *failed,
+                                                     void *stream, void *d_scratch,
+                                                     size_t scratch_bytes);
 
 /* The Whisper encoder stem on the GPU: wmel_stem_forward() on device memory, enqueued on
  * the caller's stream (a cudaStream_t as void *; NULL = the legacy default stream) with

@@ -136,7 +136,7 @@ static int pfa_clip(wmel_ctx *ctx, const wmel_signal *s, float *out, size_t out_
     rc = need_out(ctx, 1, nf, out, out_len, pcm,
                   wmel__bytes(s->n, s->f32 ? sizeof(float) : sizeof(int16_t)));
     if (rc) return rc;
-    wmel_clips c = {s->f32, s->s16, 1, s->n, s->n, s->padding, WMEL_BATCH_PER_CLIP, out, out_len};
+    wmel_clips c = {s->f32, s->s16, 1, s->n, s->n, s->padding, WMEL_BATCH_PER_CLIP, out, out_len, {NULL, 0, NULL}};
     return wmel__sched_clips(ctx, &c, s->f32 ? WMEL_OP_LOG_MEL : WMEL_OP_LOG_MEL_S16);
 }
 

@@ -472,7 +472,7 @@ int wmel_log_mel_batch(wmel_ctx *ctx, const float *pcm, size_t batch, size_t n_s
     if (pcm_stride < n_samples) return WMEL_ERR_INVALID_ARG;
     if (padding > SIZE_MAX - n_samples) return WMEL_ERR_OVERFLOW;
     wmel__clip_to_n(ctx, &n_samples, &padding);
-    wmel_clips c = {pcm, NULL, batch, n_samples, pcm_stride, padding, batch_norm, out, out_len};
+    wmel_clips c = {pcm, NULL, batch, n_samples, pcm_stride, padding, batch_norm, out, out_len, {NULL, 0, NULL}};
     return ctx->fe->algo->batch(ctx, &c);
 }
 
@@ -487,35 +487,94 @@ static int n_samples_refused(const wmel_ctx *ctx, const char *fn)
     return WMEL_ERR_BACKEND_UNAVAILABLE;
 }
 
-int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int sample_type, size_t batch,
-                             size_t n_samples, size_t pcm_stride, size_t padding, int batch_norm,
-                             float *d_out, size_t out_len, void *stream)
+/* The caller's device scratch of a device-memory call (fn): WMEL_OK where it is none (ptr
+ * NULL, bytes 0) or a 256-byte aligned pointer with bytes; else the status, said. */
+static int scratch_arg(const char *fn, const void *ptr, size_t bytes)
 {
+    char msg[200];
+    if (!ptr && !bytes) return WMEL_OK;
+    if (!ptr) {
+        snprintf(msg, sizeof msg, "%s: the scratch is NULL with %zu bytes", fn, bytes);
+        wmel__detail(msg);
+        return WMEL_ERR_NULL_POINTER;
+    }
+    if ((uintptr_t)ptr % 256) {
+        snprintf(msg, sizeof msg, "%s: the scratch %p is not 256-byte aligned (cudaMalloc's and torch's blocks are)",
+                 fn, ptr);
+        wmel__detail(msg);
+        return WMEL_ERR_INVALID_ARG;
+    }
+    return WMEL_OK;
+}
+
+/* The scratch shares bytes with a clip's samples or output: WMEL_ERR_INVALID_ARG, said. */
+static int scratch_overlaps(const char *fn)
+{
+    char msg[160];
+    snprintf(msg, sizeof msg, "%s: the scratch shares bytes with the samples or the output", fn);
+    wmel__detail(msg);
+    return WMEL_ERR_INVALID_ARG;
+}
+
+/* wmel_cuda_log_mel_device's checks and call; z: its scratch (z->need: the bytes only, the
+ * pointers not read). */
+static int log_mel_device_z(wmel_ctx *ctx, const void *d_pcm, int sample_type, size_t batch, size_t n_samples,
+                          size_t pcm_stride, size_t padding, int batch_norm, float *d_out, size_t out_len, void *stream,
+                          const wmel_dev_scratch *z)
+{
+    static const char fn[] = "wmel_cuda_log_mel_device";
     if (!ctx) return WMEL_ERR_NULL_POINTER;
-    if (ctx->fe->p.n_samples > 0) return n_samples_refused(ctx, "wmel_cuda_log_mel_device");
+    if (ctx->fe->p.n_samples > 0) return n_samples_refused(ctx, fn);
     if (!wmel__backend(WMEL_BACKEND_CUDA)) return WMEL_ERR_NOT_BUILT;
     if (sample_type != WMEL_SAMPLE_F32 && sample_type != WMEL_SAMPLE_S16) return WMEL_ERR_INVALID_ARG;
     if (batch_norm != WMEL_BATCH_PER_CLIP && batch_norm != WMEL_BATCH_GLOBAL) return WMEL_ERR_INVALID_ARG;
     const wmel__clips_device_fn clips_device = WMEL__PROC(ctx->vt, clips_device);
     if (!clips_device) return WMEL_ERR_BACKEND_UNAVAILABLE;
+    if (z->need) *z->need = 0;
     if (batch == 0) return WMEL_OK;
     if (pcm_stride < n_samples) return WMEL_ERR_INVALID_ARG;
-    if (!d_pcm && n_samples) return WMEL_ERR_NULL_POINTER;
+    if (!z->need && !d_pcm && n_samples) return WMEL_ERR_NULL_POINTER;
     if (n_samples > SIZE_MAX / 4 || padding > SIZE_MAX / 4 - n_samples) return WMEL_ERR_OVERFLOW;
     if (n_samples + padding <= WMEL_PAD) return WMEL_ERR_TOO_SHORT;
     if (batch > 1 && pcm_stride > SIZE_MAX / 4 / (batch - 1)) return WMEL_ERR_OVERFLOW;
     const size_t nf = wmel_n_frames(n_samples, padding);
     const size_t per = (size_t)ctx->params.n_mels * nf;
     if (per / (size_t)ctx->params.n_mels != nf || per > SIZE_MAX / 4 / batch) return WMEL_ERR_OVERFLOW;
-    if (!d_out) return WMEL_ERR_NULL_POINTER;
-    if (out_len < per * batch) return WMEL_ERR_BUFFER_TOO_SMALL;
     const int s16 = sample_type == WMEL_SAMPLE_S16;
-    if (wmel__overlap(d_pcm, wmel__clips_extent(batch, n_samples, pcm_stride, s16 ? 2 : 4), d_out,
-                      wmel__bytes(per * batch, sizeof(float))))
-        return WMEL_ERR_INVALID_ARG;
+    if (!z->need) {
+        if (!d_out) return WMEL_ERR_NULL_POINTER;
+        if (out_len < per * batch) return WMEL_ERR_BUFFER_TOO_SMALL;
+        const size_t in_bytes = wmel__clips_extent(batch, n_samples, pcm_stride, s16 ? 2 : 4);
+        const size_t out_bytes = wmel__bytes(per * batch, sizeof(float));
+        if (wmel__overlap(d_pcm, in_bytes, d_out, out_bytes)) return WMEL_ERR_INVALID_ARG;
+        if (z->ptr && (wmel__overlap(z->ptr, z->bytes, d_pcm, in_bytes) ||
+                       wmel__overlap(z->ptr, z->bytes, d_out, out_bytes)))
+            return scratch_overlaps(fn);
+    }
     wmel_clips c = {s16 ? NULL : (const float *)d_pcm, s16 ? (const int16_t *)d_pcm : NULL, batch,
-                    n_samples, pcm_stride, padding, batch_norm, d_out, out_len};
+                    n_samples, pcm_stride, padding, batch_norm, d_out, out_len, *z};
     return clips_device(ctx, &c, stream);
+}
+
+int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int sample_type, size_t batch,
+                             size_t n_samples, size_t pcm_stride, size_t padding, int batch_norm,
+                             float *d_out, size_t out_len, void *stream)
+{
+    const wmel_dev_scratch z = {NULL, 0, NULL};
+    return log_mel_device_z(ctx, d_pcm, sample_type, batch, n_samples, pcm_stride, padding, batch_norm, d_out,
+                          out_len, stream, &z);
+}
+
+int wmel_cuda_log_mel_device_scratch(wmel_ctx *ctx, const void *d_pcm, int sample_type, size_t batch,
+                                     size_t n_samples, size_t pcm_stride, size_t padding, int batch_norm,
+                                     float *d_out, size_t out_len, void *stream, void *d_scratch,
+                                     size_t scratch_bytes)
+{
+    const int rc = scratch_arg("wmel_cuda_log_mel_device_scratch", d_scratch, scratch_bytes);
+    if (rc != WMEL_OK) return rc;
+    const wmel_dev_scratch z = {d_scratch, scratch_bytes, NULL};
+    return log_mel_device_z(ctx, d_pcm, sample_type, batch, n_samples, pcm_stride, padding, batch_norm, d_out,
+                          out_len, stream, &z);
 }
 
 /* WMEL_ERR_BACKEND_UNAVAILABLE with the detail: fn takes a ctx of `wants`, not ctx's backend. */
@@ -546,48 +605,89 @@ static int device_clips_check(wmel_ctx *ctx, size_t batch, size_t n, size_t stri
     return WMEL_OK;
 }
 
-int wmel_cuda_features_device(wmel_ctx *ctx, const void *d_pcm, int sample_type, size_t batch, size_t n_samples,
-                              size_t pcm_stride, float *d_out, size_t out_len, void *stream)
+/* wmel_cuda_features_device's checks and call; z as log_mel_device_z's. */
+static int features_device_z(wmel_ctx *ctx, const void *d_pcm, int sample_type, size_t batch, size_t n_samples,
+                           size_t pcm_stride, float *d_out, size_t out_len, void *stream, const wmel_dev_scratch *z)
 {
+    static const char fn[] = "wmel_cuda_features_device";
     if (!ctx) return WMEL_ERR_NULL_POINTER;
-    if (ctx->fe->p.n_samples > 0) return n_samples_refused(ctx, "wmel_cuda_features_device");
+    if (ctx->fe->p.n_samples > 0) return n_samples_refused(ctx, fn);
     if (!wmel__backend(WMEL_BACKEND_CUDA)) return WMEL_ERR_NOT_BUILT;
     if (sample_type != WMEL_SAMPLE_F32 && sample_type != WMEL_SAMPLE_S16) return WMEL_ERR_INVALID_ARG;
     const wmel__features_device_fn features_device = WMEL__PROC(ctx->vt, features_device);
-    if (!features_device) return other_backend(ctx, "wmel_cuda_features_device", "CUDA");
+    if (!features_device) return other_backend(ctx, fn, "CUDA");
     const int s16 = sample_type == WMEL_SAMPLE_S16;
+    if (z->need) *z->need = 0;
     wmel_clips c = {s16 ? NULL : (const float *)d_pcm, s16 ? (const int16_t *)d_pcm : NULL, 0, n_samples,
-                    pcm_stride, 0, WMEL_BATCH_PER_CLIP, d_out, out_len};
+                    pcm_stride, 0, WMEL_BATCH_PER_CLIP, d_out, out_len, {NULL, 0, NULL}};
     int rc = features_device(ctx, &c, 0, 0, stream); /* no clips: the ctx's refusal, if any */
     if (rc != WMEL_OK || batch == 0) return rc;
     size_t rows = 0, cols = 0;
-    if ((rc = device_clips_check(ctx, batch, n_samples, pcm_stride, d_pcm != NULL, d_out != NULL, out_len, &rows,
-                                 &cols)) != WMEL_OK)
+    const int q = z->need != NULL; /* the bytes only: no pointer is read */
+    if ((rc = device_clips_check(ctx, batch, n_samples, pcm_stride, q || d_pcm, q || d_out, q ? SIZE_MAX : out_len,
+                                 &rows, &cols)) != WMEL_OK)
         return rc;
     const size_t per = rows * cols;
-    if (wmel__overlap(d_pcm, wmel__clips_extent(batch, n_samples, pcm_stride, s16 ? 2 : 4), d_out,
-                      wmel__bytes(per * batch, sizeof(float))))
-        return WMEL_ERR_INVALID_ARG;
+    if (!q) {
+        const size_t in_bytes = wmel__clips_extent(batch, n_samples, pcm_stride, s16 ? 2 : 4);
+        const size_t out_bytes = wmel__bytes(per * batch, sizeof(float));
+        if (wmel__overlap(d_pcm, in_bytes, d_out, out_bytes)) return WMEL_ERR_INVALID_ARG;
+        if (z->ptr && (wmel__overlap(z->ptr, z->bytes, d_pcm, in_bytes) ||
+                       wmel__overlap(z->ptr, z->bytes, d_out, out_bytes)))
+            return scratch_overlaps(fn);
+    }
     c.batch = batch;
+    c.scratch = *z;
     return features_device(ctx, &c, rows, cols, stream);
 }
 
-int wmel_cuda_features_device_batch(wmel_ctx *ctx, const void *const *d_pcm, int sample_type, const size_t *n_samples,
-                                    size_t batch, float *const *d_out, const size_t *out_len, size_t *failed,
-                                    void *stream)
+int wmel_cuda_features_device(wmel_ctx *ctx, const void *d_pcm, int sample_type, size_t batch, size_t n_samples,
+                              size_t pcm_stride, float *d_out, size_t out_len, void *stream)
 {
+    const wmel_dev_scratch z = {NULL, 0, NULL};
+    return features_device_z(ctx, d_pcm, sample_type, batch, n_samples, pcm_stride, d_out, out_len, stream, &z);
+}
+
+int wmel_cuda_features_device_scratch(wmel_ctx *ctx, const void *d_pcm, int sample_type, size_t batch,
+                                      size_t n_samples, size_t pcm_stride, float *d_out, size_t out_len, void *stream,
+                                      void *d_scratch, size_t scratch_bytes)
+{
+    const int rc = scratch_arg("wmel_cuda_features_device_scratch", d_scratch, scratch_bytes);
+    if (rc != WMEL_OK) return rc;
+    const wmel_dev_scratch z = {d_scratch, scratch_bytes, NULL};
+    return features_device_z(ctx, d_pcm, sample_type, batch, n_samples, pcm_stride, d_out, out_len, stream, &z);
+}
+
+/* The caller's scratch against every clip's samples and output (1: it shares bytes). */
+static int scratch_batch_overlap(const wmel_dev_scratch *z, const void *const *d_pcm, size_t el, const size_t *n,
+                                 float *const *d_out, const size_t *totals, size_t batch)
+{
+    for (size_t b = 0; z->ptr && b < batch; b++)
+        if (wmel__overlap(z->ptr, z->bytes, d_pcm[b], wmel__bytes(n[b], el)) ||
+            wmel__overlap(z->ptr, z->bytes, d_out[b], wmel__bytes(totals[b], sizeof(float))))
+            return 1;
+    return 0;
+}
+
+/* wmel_cuda_features_device_batch's checks and call; z as log_mel_device_z's. */
+static int features_device_batch_z(wmel_ctx *ctx, const void *const *d_pcm, int sample_type, const size_t *n_samples,
+                                 size_t batch, float *const *d_out, const size_t *out_len, size_t *failed,
+                                 void *stream, const wmel_dev_scratch *z)
+{
+    static const char fn[] = "wmel_cuda_features_device_batch";
     size_t at = batch;
     if (failed) *failed = batch;
     if (!ctx) return WMEL_ERR_NULL_POINTER;
-    if (ctx->fe->p.n_samples > 0) return n_samples_refused(ctx, "wmel_cuda_features_device_batch");
+    if (ctx->fe->p.n_samples > 0) return n_samples_refused(ctx, fn);
     if (!wmel__backend(WMEL_BACKEND_CUDA)) return WMEL_ERR_NOT_BUILT;
     if (sample_type != WMEL_SAMPLE_F32 && sample_type != WMEL_SAMPLE_S16) return WMEL_ERR_INVALID_ARG;
     const wmel__features_device_batch_fn fdb = WMEL__PROC(ctx->vt, features_device_batch);
-    if (!fdb) return other_backend(ctx, "wmel_cuda_features_device_batch", "CUDA");
-    const int s16 = sample_type == WMEL_SAMPLE_S16;
-    int rc = fdb(ctx, NULL, s16, NULL, 0, NULL, &at, stream); /* the ctx's refusal */
+    if (!fdb) return other_backend(ctx, fn, "CUDA");
+    const int s16 = sample_type == WMEL_SAMPLE_S16, q = z->need != NULL;
+    if (q) *z->need = 0;
+    int rc = fdb(ctx, NULL, s16, NULL, 0, NULL, &at, stream, NULL); /* the ctx's refusal */
     if (rc != WMEL_OK || batch == 0) return rc;
-    if (!d_pcm || !n_samples || !d_out || !out_len) return WMEL_ERR_NULL_POINTER;
+    if (!n_samples || (!q && (!d_pcm || !d_out || !out_len))) return WMEL_ERR_NULL_POINTER;
     if (batch > SIZE_MAX / 2 / sizeof(span_ref)) return WMEL_ERR_OVERFLOW;
     size_t *totals = malloc(batch * sizeof *totals);
     if (!totals) return WMEL_ERR_NO_MEMORY;
@@ -595,26 +695,82 @@ int wmel_cuda_features_device_batch(wmel_ctx *ctx, const void *const *d_pcm, int
     for (size_t b = 0; rc == WMEL_OK && b < batch; b++) {
         at = b;
         size_t rows = 0, cols = 0;
-        if (!d_pcm[b] && n_samples[b]) rc = WMEL_ERR_NULL_POINTER;
+        if (!q && !d_pcm[b] && n_samples[b]) rc = WMEL_ERR_NULL_POINTER;
         else rc = wmel_features_shape(ctx, n_samples[b], &rows, &cols);
-        if (rc) break;
+        if (rc || q) continue;
         totals[b] = rows * cols;
         if (!d_out[b] && totals[b]) rc = WMEL_ERR_NULL_POINTER;
         else if (out_len[b] < totals[b]) rc = WMEL_ERR_BUFFER_TOO_SMALL;
     }
-    if (rc == WMEL_OK) {
-        const int o = batch_overlap(d_pcm, s16 ? sizeof(int16_t) : sizeof(float), n_samples, d_out, totals, batch, &at);
+    if (rc == WMEL_OK && !q) {
+        const size_t el = s16 ? sizeof(int16_t) : sizeof(float);
+        const int o = batch_overlap(d_pcm, el, n_samples, d_out, totals, batch, &at);
         rc = o < 0 ? WMEL_ERR_NO_MEMORY : o ? WMEL_ERR_INVALID_ARG : WMEL_OK;
         if (o < 0) at = batch;
         if (o > 0) wmel__detail("wmel_cuda_features_device_batch: a clip's output shares bytes with another clip's "
                                 "output or with a clip's samples");
+        if (rc == WMEL_OK && scratch_batch_overlap(z, d_pcm, el, n_samples, d_out, totals, batch)) {
+            at = batch;
+            rc = scratch_overlaps(fn);
+        }
     }
     free(totals);
     if (rc == WMEL_OK) {
         at = batch;
-        rc = fdb(ctx, d_pcm, s16, n_samples, batch, d_out, &at, stream);
+        rc = fdb(ctx, d_pcm, s16, n_samples, batch, d_out, &at, stream, z);
     }
     if (failed) *failed = rc ? at : batch;
+    return rc;
+}
+
+int wmel_cuda_features_device_batch(wmel_ctx *ctx, const void *const *d_pcm, int sample_type, const size_t *n_samples,
+                                    size_t batch, float *const *d_out, const size_t *out_len, size_t *failed,
+                                    void *stream)
+{
+    const wmel_dev_scratch z = {NULL, 0, NULL};
+    return features_device_batch_z(ctx, d_pcm, sample_type, n_samples, batch, d_out, out_len, failed, stream, &z);
+}
+
+int wmel_cuda_features_device_batch_scratch(wmel_ctx *ctx, const void *const *d_pcm, int sample_type,
+                                            const size_t *n_samples, size_t batch, float *const *d_out,
+                                            const size_t *out_len, size_t *failed, void *stream, void *d_scratch,
+                                            size_t scratch_bytes)
+{
+    const int rc = scratch_arg("wmel_cuda_features_device_batch_scratch", d_scratch, scratch_bytes);
+    if (rc != WMEL_OK) {
+        if (failed) *failed = batch;
+        return rc;
+    }
+    const wmel_dev_scratch z = {d_scratch, scratch_bytes, NULL};
+    return features_device_batch_z(ctx, d_pcm, sample_type, n_samples, batch, d_out, out_len, failed, stream, &z);
+}
+
+int wmel_cuda_device_scratch(wmel_ctx *ctx, int call, int sample_type, size_t batch, const size_t *n_samples,
+                             size_t padding, int batch_norm, size_t *bytes)
+{
+    if (!bytes) return WMEL_ERR_NULL_POINTER;
+    *bytes = 0;
+    if (batch && !n_samples) return WMEL_ERR_NULL_POINTER;
+    size_t need = 0;
+    const wmel_dev_scratch z = {NULL, 0, &need};
+    int rc;
+    switch (call) {
+    case WMEL_CUDA_CALL_LOG_MEL:
+        rc = log_mel_device_z(ctx, NULL, sample_type, batch, batch ? n_samples[0] : 0, batch ? n_samples[0] : 0,
+                            padding, batch_norm, NULL, 0, NULL, &z);
+        break;
+    case WMEL_CUDA_CALL_FEATURES:
+        rc = features_device_z(ctx, NULL, sample_type, batch, batch ? n_samples[0] : 0, batch ? n_samples[0] : 0, NULL,
+                             0, NULL, &z);
+        break;
+    case WMEL_CUDA_CALL_FEATURES_BATCH:
+        rc = features_device_batch_z(ctx, NULL, sample_type, n_samples, batch, NULL, NULL, NULL, NULL, &z);
+        break;
+    default:
+        wmel__detail("wmel_cuda_device_scratch: call is not a WMEL_CUDA_CALL_*");
+        return WMEL_ERR_INVALID_ARG;
+    }
+    if (rc == WMEL_OK) *bytes = need;
     return rc;
 }
 

@@ -257,6 +257,15 @@ int wmel__signal_span(const wmel_signal *s, size_t p0, size_t count, float *dst)
 /* Whole clips of one call, already checked at the boundary (api.c): `batch` clips of n
  * samples (f32 or s16 set), clip b at b * pcm_stride, `padding` zeros appended; out
  * holds out_len floats, clip b at b * n_mels * nf. */
+/* A device-memory call's device scratch (wmel_cuda_device_scratch, the _scratch entry
+ * points): ptr, bytes the caller's (ptr NULL: the backend allocates its own); need set:
+ * the call only says how many bytes it needs there (*need) and enqueues nothing. */
+typedef struct wmel_dev_scratch {
+    void *ptr;
+    size_t bytes;
+    size_t *need;
+} wmel_dev_scratch;
+
 typedef struct wmel_clips {
     const float *f32;
     const int16_t *s16;
@@ -264,6 +273,7 @@ typedef struct wmel_clips {
     int batch_norm;        /* WMEL_BATCH_PER_CLIP / WMEL_BATCH_GLOBAL */
     float *out;
     size_t out_len;
+    wmel_dev_scratch scratch; /* the device-memory entry points' (zero: the backend's own) */
 } wmel_clips;
 
 /* ---- backends --------------------------------------------------------------------
@@ -301,7 +311,7 @@ struct wmel_accept_q;
  * answers through wmel__proc_find. The names and their types: */
 typedef void (*wmel__proc_fn)(void); /* any of them, cast back by WMEL__PROC */
 /* "clips_device": whole clips in device memory (c->f32 or c->s16 is the device pointer),
- * enqueued on `stream` (wmel_cuda_log_mel_device). */
+ * enqueued on `stream` (wmel_cuda_log_mel_device); its device scratch c->scratch's. */
 typedef int (*wmel__clips_device_fn)(wmel_ctx *ctx, const wmel_clips *c, void *stream);
 /* "stem_device": wmel_cuda_stem_device() after its checks. */
 typedef int (*wmel__stem_device_fn)(const wmel_stem *s, wmel_ctx *ctx, const float *d_mel, size_t n_windows,
@@ -309,16 +319,18 @@ typedef int (*wmel__stem_device_fn)(const wmel_stem *s, wmel_ctx *ctx, const flo
 /* "features_device": wmel_cuda_features_device() after its checks: a general plan's features
  * of whole clips in device memory (c->f32 or c->s16 the device pointer, c->padding 0, clip
  * b's rows x cols floats at c->out + b rows cols, rows x cols wmel_features_shape's for c->n
- * samples), frames, finish and post stage on the device, enqueued on `stream`; with
- * c->batch 0, the ctx's refusal only. */
+ * samples), frames, finish and post stage on the device, enqueued on `stream`, its device
+ * scratch c->scratch's; with c->batch 0, the ctx's refusal only. */
 typedef int (*wmel__features_device_fn)(wmel_ctx *ctx, const wmel_clips *c, size_t rows, size_t cols, void *stream);
 /* "features_device_batch": wmel_cuda_features_device_batch() after its checks: a plan's
  * features (Whisper's geometry's too) of `batch` clips in device memory of their own lengths
  * (clip b: pcm[b], n[b] samples, int16 where s16, its wmel_features_shape output at out[b]),
- * enqueued on `stream`; with batch 0, the ctx's refusal only. A clip the device refuses sets
- * *failed to its index. */
+ * enqueued on `stream`, its device scratch *z's (NULL: the backend's own; z->need: pcm and out
+ * are not read); with batch 0, the ctx's refusal only. A clip the device refuses sets *failed
+ * to its index. */
 typedef int (*wmel__features_device_batch_fn)(wmel_ctx *ctx, const void *const *pcm, int s16, const size_t *n,
-                                              size_t batch, float *const *out, size_t *failed, void *stream);
+                                              size_t batch, float *const *out, size_t *failed, void *stream,
+                                              const wmel_dev_scratch *z);
 /* "features_vkmem": wmel_vulkan_features_device() after its checks (batch clips of n samples,
  * int16 where s16, clip b at pcm->offset + b stride samples, its rows x cols floats at
  * out->offset + 4 b rows cols); with batch 0, the ctx's refusal only. */

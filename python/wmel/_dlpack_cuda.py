@@ -127,7 +127,7 @@ def features(ctx, audio, copy: str, host_features):
             why = str(e)  # the device refused the plan or the length before enqueuing anything
         else:
             out.ready(t)  # the samples are held until the device has read them
-            _lastrun.record("features", ctx, f"cuda:{device}", _lastrun.OP_DEVICE)
+            _lastrun.record("features", ctx, f"cuda:{device}", _lastrun.OP_DEVICE, scratch="libwmel")
             return out
     if copy == "never":
         _lastrun.refuse_copy(f"the features of a DLPack array on cuda:{device}", why)
@@ -172,7 +172,7 @@ def features_batch(ctx, clips: list, copy: str, host_batch):
         else:
             for o in outs:
                 o.ready(taken)
-            _lastrun.record("features_batch", ctx, f"cuda:{device}", _lastrun.OP_DEVICE)
+            _lastrun.record("features_batch", ctx, f"cuda:{device}", _lastrun.OP_DEVICE, scratch="libwmel")
             return outs
     if copy == "never":
         _lastrun.refuse_copy(f"the features of {len(clips)} DLPack clip(s) on cuda:{device}", why)

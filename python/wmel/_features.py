@@ -402,7 +402,8 @@ def features_batch(clips, frontend: str | None = None, n_mels=None, *, normalize
 
         outs = _torch_device.features_batch_cuda(ctx, clips)
         if outs is not None:
-            _lastrun.record("features_batch", ctx, str(clips[0].device), _lastrun.OP_DEVICE)
+            _lastrun.record("features_batch", ctx, str(clips[0].device), _lastrun.OP_DEVICE,
+                            scratch=_torch_device.last_scratch())
             return outs
         copy_why = _torch_device.host_reason_batch(ctx, clips)
     pcms, outs, moved = [], [], []
@@ -538,7 +539,8 @@ def features_on(ctx, audio, copy: str = "auto"):
 
             out = _torch_device.features_cuda(ctx, audio)
             if out is not None:
-                _lastrun.record("features", ctx, str(audio.device), _lastrun.OP_DEVICE)
+                _lastrun.record("features", ctx, str(audio.device), _lastrun.OP_DEVICE,
+                                scratch=_torch_device.last_scratch())
                 return out[None] if audio.dim() == 1 and ctx.plan.get("batch_axis") else out
             copy_why = _torch_device.host_reason(ctx, audio)
         elif audio.device.type != "cpu":

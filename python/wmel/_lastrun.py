@@ -24,9 +24,10 @@ def refuse_copy(what: str, why: str):
     raise ValueError(f"copy='never': {what} would go through the host: {why}")
 
 
-def record(call: str, ctx, where: str, op: int, copies=(), copy_why: str = "") -> None:
+def record(call: str, ctx, where: str, op: int, copies=(), copy_why: str = "", scratch=None) -> None:
     """Notes the call just made on ctx (op: OP_LOG_MEL for clips from the host, OP_LOG_MEL_BATCH
-    for a batch, OP_DEVICE for the device path) for last_run()."""
+    for a batch, OP_DEVICE for the device path; scratch: where the device call's scratch came
+    from) for last_run()."""
     if op == OP_DEVICE:
         frames = finish = ctx.op_backend(OP_DEVICE)
     else:
@@ -34,7 +35,7 @@ def record(call: str, ctx, where: str, op: int, copies=(), copy_why: str = "") -
     # the reasons are asked of the backend (wmel_backend_accepts) when last_run() reads them,
     # not on every call
     _tls.last = ({"call": call, "input": where, "backend": ctx.backend, "kernel": ctx.kernel, "frames": frames,
-                  "finish": finish, "copies": list(copies)}, ctx, op, copy_why)
+                  "finish": finish, "copies": list(copies), "scratch": scratch}, ctx, op, copy_why)
 
 
 def _why(r: dict, ctx, op: int, copy_why: str) -> dict:
@@ -56,8 +57,12 @@ def last_run():
     of its clips: "cpu" on a device context says the host did that work; a batch: its last
     clip's), "copies" (the copies of the caller's data between its device and the host the
     call made, e.g. ["cuda:0 -> host: the samples", "host -> cuda:0: the features"]; empty
-    when the data stayed where it was) and "why" (for each stage that ran on the host of a
-    device context, and for the copies, the reason). None before any call in this thread."""
+    when the data stayed where it was), "scratch" (where a device-memory call's device scratch
+    came from: "torch", torch's caching allocator on the tensor's stream, so libwmel allocated
+    and waited for nothing; "libwmel", libwmel's own stream-ordered allocation; "none", the call
+    needed none; None where no device-memory call ran) and "why" (for each stage that ran on the
+    host of a device context, and for the copies, the reason). None before any call in this
+    thread."""
     last = getattr(_tls, "last", None)
     if last is None:
         return None

@@ -16,6 +16,30 @@ _SAMPLE_F32, _SAMPLE_S16 = 0, 1  # wmel.h: WMEL_SAMPLE_F32 / WMEL_SAMPLE_S16
 _OP_DEVICE = 3  # wmel.h: WMEL_OP_DEVICE
 _last_cuda_path = "none"
 _last_refusal = ""  # the device's refusal of features_cuda's last tensor, where it refused one
+_last_scratch = "none"  # where the last device call's scratch came from (last_scratch())
+
+
+def last_scratch() -> str:
+    """Where the device scratch of the last features_device / features_batch_cuda call came from:
+    'torch' (torch's caching allocator, given to libwmel: the call allocates nothing and waits
+    for nothing) or 'none' (the call needed none)."""
+    return _last_scratch
+
+
+def _scratch(ctx, device, call: int, sample_type: int, n, batch: int = 1):
+    """Device scratch for a libwmel device call from torch's caching allocator: (tensor, ptr,
+    bytes), or (None, 0, 0) where the call needs none. The tensor is allocated on torch's
+    current stream of `device`, the stream the call is enqueued on: the allocator hands its
+    block to other work only after the caller drops it, and then in that stream's order (or,
+    in a CUDA graph's capture, from the graph's own pool), so the call's work, which the stream
+    orders before any later use, is done with it by then."""
+    global _last_scratch
+    nbytes = ctx.device_scratch(call, sample_type, n, batch)
+    _last_scratch = "torch" if nbytes else "none"
+    if not nbytes:
+        return None, 0, 0
+    t = torch.empty(nbytes, dtype=torch.uint8, device=device)
+    return t, t.data_ptr(), nbytes
 
 
 def cuda_path() -> str:
@@ -37,7 +61,9 @@ def features_device(ctx, audio: torch.Tensor) -> torch.Tensor:
     NaN/Inf, unless the ctx was made with device_check=1: then a scan on the device and a wait
     for its verdict come first, a NaN or Inf raising ValueError, a stream capture refused with
     ValueError). ctx: a plan's context (wmel._wmel.Ctx(plan=...), as wmel.features makes) on
-    the CUDA backend whose device is the tensor's. audio: float32 or int16 (divided by
+    the CUDA backend whose device is the tensor's. The call's device scratch comes from torch's
+    caching allocator (last_scratch() says so), so libwmel neither allocates nor waits: the
+    call may be captured into a CUDA graph on any device. audio: float32 or int16 (divided by
     32768) samples on that device, 1-D (one clip) or 2-D (batch, samples) whose rows are
     contiguous (stride (s, 1), s >= samples: a row stride is taken as it is). Returns
     float32 (rows, cols), or (batch, rows, cols), rows x cols = ctx.features_shape(samples),
@@ -72,7 +98,9 @@ def features_device(ctx, audio: torch.Tensor) -> torch.Tensor:
     rows, cols = ctx.features_shape(n)
     out = torch.empty((batch, rows, cols), device=a.device, dtype=torch.float32)
     stream = torch.cuda.current_stream(a.device).cuda_stream
-    ctx.features_device(a.data_ptr(), sample_type, batch, n, stride, out.data_ptr(), out.numel(), stream)
+    scratch, zp, zb = _scratch(ctx, a.device, _wmel.CUDA_CALL_FEATURES, sample_type, n, batch)
+    ctx.features_device(a.data_ptr(), sample_type, batch, n, stride, out.data_ptr(), out.numel(), stream, zp, zb)
+    del scratch  # its block goes back to the allocator, reused in the stream's order only
     return out[0] if a.dim() == 1 else out
 
 
@@ -133,7 +161,7 @@ def features_batch_cuda(ctx, clips: list):
     wmel_cuda_features_device_batch() (clips of any lengths in one call, in rounds that share
     launches), on torch's current stream of their device, into new CUDA tensors; None where the
     context or the clips do not take that path (the caller copies to the host: host_reason_batch
-    says why). Every clip is a 1-D CUDA tensor on the context's device (float32 or int16; other
+    says why). The device scratch comes from torch's caching allocator, as features_device's. Every clip is a 1-D CUDA tensor on the context's device (float32 or int16; other
     float dtypes converted, a strided one made contiguous, on the device; int16 clips with float
     ones converted to float32 /32768 exactly)."""
     global _last_refusal
@@ -159,10 +187,14 @@ def features_batch_cuda(ctx, clips: list):
             raise ValueError(f"clip {i}: {e}") from None
         outs.append(torch.empty((rows, cols), device=a.device, dtype=torch.float32))
     stream = torch.cuda.current_stream(xs[0].device).cuda_stream
+    sample_type = _SAMPLE_S16 if s16 else _SAMPLE_F32
     try:
-        ctx.features_device_batch([a.data_ptr() for a in xs], _SAMPLE_S16 if s16 else _SAMPLE_F32,
+        scratch, zp, zb = _scratch(ctx, xs[0].device, _wmel.CUDA_CALL_FEATURES_BATCH, sample_type,
+                                   [a.shape[0] for a in xs], len(xs))
+        ctx.features_device_batch([a.data_ptr() for a in xs], sample_type,
                                   [a.shape[0] for a in xs], [o.data_ptr() for o in outs],
-                                  [o.numel() for o in outs], stream)
+                                  [o.numel() for o in outs], stream, zp, zb)
+        del scratch  # as features_device's
     except RuntimeError as e:
         if getattr(e, "status", None) == _wmel.ERR_BACKEND_UNAVAILABLE:
             _last_refusal = str(e)  # nothing was enqueued: the host computes the batch

@@ -94,6 +94,11 @@ static const char *device_detail(int st)
     if ((st == WMEL_ERR_NOT_FINITE || st == WMEL_ERR_SAMPLE_RANGE || st == WMEL_ERR_INVALID_ARG) &&
         strstr(d, "params.device_check"))
         return d;
+    /* the device scratch: too small (the bytes needed), not aligned, shared, or needed under a
+       capture on a device without memory pools */
+    if ((st == WMEL_ERR_BUFFER_TOO_SMALL || st == WMEL_ERR_INVALID_ARG || st == WMEL_ERR_NULL_POINTER) &&
+        strstr(d, "scratch"))
+        return d;
     return NULL;
 }
 
@@ -300,27 +305,66 @@ static const char *too_short(const wmel_ctx *ctx, size_t n, char *buf, size_t ca
     return wmel_ctx_too_short(ctx, n, buf, cap) ? buf : NULL;
 }
 
-/* features_device(pcm_ptr, sample_type, batch, n, stride, out_ptr, out_len, stream_ptr): a
- * plan's features (wmel_cuda_features_device) of device memory into device memory, the
- * pointers and the cudaStream_t as integers; enqueued on the stream, no synchronisation.
- * Clip b's rows x cols (features_shape(n)) at out_ptr + b * rows * cols floats. */
+static int seq_u64(PyObject *seq, Py_ssize_t n, unsigned long long **v, const char *what);
+
+/* device_scratch(call, sample_type, n, batch=1, padding=0, batch_norm=0) -> bytes: the device
+ * scratch (wmel_cuda_device_scratch) of a device call (CUDA_CALL_*): batch clips of n samples,
+ * or (CUDA_CALL_FEATURES_BATCH) n a sequence of the clips' lengths. */
+static PyObject *Ctx_device_scratch(PyObject *s, PyObject *args)
+{
+    CtxObject *self = (CtxObject *)s;
+    PyObject *n_o;
+    int call, type, norm = 0;
+    Py_ssize_t batch = 1, padding = 0;
+    if (!PyArg_ParseTuple(args, "iiO|nni:device_scratch", &call, &type, &n_o, &batch, &padding, &norm)) return NULL;
+    unsigned long long *n = NULL, one = 0;
+    size_t *nn = NULL, bytes = 0;
+    if (call == WMEL_CUDA_CALL_FEATURES_BATCH) {
+        if ((batch = PySequence_Size(n_o)) < 0 || seq_u64(n_o, batch, &n, "lengths") < 0) {
+            PyMem_Free(n);
+            return NULL;
+        }
+    } else {
+        one = PyLong_AsUnsignedLongLong(n_o);
+        if (PyErr_Occurred()) return NULL;
+        n = &one;
+    }
+    if (wmelpy_check_size(batch, "batch") < 0 || wmelpy_check_size(padding, "padding") < 0 ||
+        !(nn = PyMem_Calloc(batch ? (size_t)batch : 1, sizeof *nn))) {
+        if (n != &one) PyMem_Free(n);
+        return nn ? NULL : PyErr_NoMemory();
+    }
+    for (Py_ssize_t i = 0; i < (call == WMEL_CUDA_CALL_FEATURES_BATCH ? batch : 1); i++) nn[i] = (size_t)n[i];
+    if (n != &one) PyMem_Free(n);
+    const int st = wmel_cuda_device_scratch(self->ctx, call, type, (size_t)batch, nn, (size_t)padding, norm, &bytes);
+    PyMem_Free(nn);
+    if (st) return wmelpy_raise_status(st, NULL, device_detail(st));
+    return PyLong_FromSize_t(bytes);
+}
+
+/* features_device(pcm_ptr, sample_type, batch, n, stride, out_ptr, out_len, stream_ptr,
+ * scratch_ptr=0, scratch_bytes=0): a plan's features (wmel_cuda_features_device, or
+ * wmel_cuda_features_device_scratch with the caller's device scratch) of device memory into
+ * device memory, the pointers and the cudaStream_t as integers; enqueued on the stream, no
+ * synchronisation. Clip b's rows x cols (features_shape(n)) at out_ptr + b * rows * cols floats. */
 static PyObject *Ctx_features_device(PyObject *s, PyObject *args)
 {
     CtxObject *self = (CtxObject *)s;
-    unsigned long long pcm, out, stream;
-    Py_ssize_t batch, n, stride, out_len;
+    unsigned long long pcm, out, stream, zp = 0;
+    Py_ssize_t batch, n, stride, out_len, zb = 0;
     int type;
-    if (!PyArg_ParseTuple(args, "KinnnKnK:features_device", &pcm, &type, &batch, &n, &stride, &out,
-                          &out_len, &stream))
+    if (!PyArg_ParseTuple(args, "KinnnKnK|Kn:features_device", &pcm, &type, &batch, &n, &stride, &out,
+                          &out_len, &stream, &zp, &zb))
         return NULL;
     if (wmelpy_check_size(batch, "batch") < 0 || wmelpy_check_size(n, "n_samples") < 0 ||
-        wmelpy_check_size(stride, "stride") < 0 || wmelpy_check_size(out_len, "out_len") < 0)
+        wmelpy_check_size(stride, "stride") < 0 || wmelpy_check_size(out_len, "out_len") < 0 ||
+        wmelpy_check_size(zb, "scratch_bytes") < 0)
         return NULL;
     int st;
     Py_BEGIN_ALLOW_THREADS
-    st = wmel_cuda_features_device(self->ctx, (const void *)(uintptr_t)pcm, type, (size_t)batch, (size_t)n,
-                                   (size_t)stride, (float *)(uintptr_t)out, (size_t)out_len,
-                                   (void *)(uintptr_t)stream);
+    st = wmel_cuda_features_device_scratch(self->ctx, (const void *)(uintptr_t)pcm, type, (size_t)batch, (size_t)n,
+                                           (size_t)stride, (float *)(uintptr_t)out, (size_t)out_len,
+                                           (void *)(uintptr_t)stream, (void *)(uintptr_t)zp, (size_t)zb);
     Py_END_ALLOW_THREADS
     if (device_detail(st)) /* the reason: the backend, the plan, the samples' check */
         return wmelpy_raise_status(st, NULL, device_detail(st));
@@ -355,8 +399,9 @@ static int seq_u64(PyObject *seq, Py_ssize_t n, unsigned long long **v, const ch
     return 0;
 }
 
-/* features_device_batch(pcm_ptrs, sample_type, lengths, out_ptrs, out_lens, stream_ptr): the
- * features of clips of any lengths in device memory (wmel_cuda_features_device_batch), the
+/* features_device_batch(pcm_ptrs, sample_type, lengths, out_ptrs, out_lens, stream_ptr,
+ * scratch_ptr=0, scratch_bytes=0): the features of clips of any lengths in device memory
+ * (wmel_cuda_features_device_batch, _scratch with the caller's device scratch), the
  * pointers, sizes and the cudaStream_t as integers (sequences of one per clip); enqueued on
  * the stream in rounds that share launches, no synchronisation. A clip's failure raises with
  * "clip i: ..." (its index). */
@@ -364,10 +409,13 @@ static PyObject *Ctx_features_device_batch(PyObject *s, PyObject *args)
 {
     CtxObject *self = (CtxObject *)s;
     PyObject *pcm_l, *n_l, *out_l, *len_l;
-    unsigned long long stream;
+    unsigned long long stream, zp = 0;
+    Py_ssize_t zb = 0;
     int type;
-    if (!PyArg_ParseTuple(args, "OiOOOK:features_device_batch", &pcm_l, &type, &n_l, &out_l, &len_l, &stream))
+    if (!PyArg_ParseTuple(args, "OiOOOK|Kn:features_device_batch", &pcm_l, &type, &n_l, &out_l, &len_l, &stream, &zp,
+                          &zb))
         return NULL;
+    if (wmelpy_check_size(zb, "scratch_bytes") < 0) return NULL;
     const Py_ssize_t b = PySequence_Size(pcm_l);
     if (b < 0) return NULL;
     unsigned long long *pcm = NULL, *n = NULL, *out = NULL, *len = NULL;
@@ -389,7 +437,8 @@ static PyObject *Ctx_features_device_batch(PyObject *s, PyObject *args)
     }
     if (ok) {
         Py_BEGIN_ALLOW_THREADS
-        st = wmel_cuda_features_device_batch(self->ctx, pp, type, nn, (size_t)b, op, ll, &failed, (void *)(uintptr_t)stream);
+        st = wmel_cuda_features_device_batch_scratch(self->ctx, pp, type, nn, (size_t)b, op, ll, &failed,
+                                                     (void *)(uintptr_t)stream, (void *)(uintptr_t)zp, (size_t)zb);
         Py_END_ALLOW_THREADS
     }
     PyMem_Free(pcm);
@@ -607,8 +656,11 @@ static PyMethodDef Ctx_methods[] = {
     {"features_device_batch", Ctx_features_device_batch, METH_VARARGS,
      "wmel_cuda_features_device_batch on device pointers (clips of any lengths), enqueued on the stream"},
     {"features_device", Ctx_features_device, METH_VARARGS,
-     "features_device(pcm_ptr, sample_type, batch, n, stride, out_ptr, out_len, stream): "
-     "wmel_cuda_features_device on device pointers, enqueued on the stream"},
+     "features_device(pcm_ptr, sample_type, batch, n, stride, out_ptr, out_len, stream, scratch_ptr=0, "
+     "scratch_bytes=0): wmel_cuda_features_device on device pointers, enqueued on the stream"},
+    {"device_scratch", Ctx_device_scratch, METH_VARARGS,
+     "device_scratch(call, sample_type, n, batch=1, padding=0, batch_norm=0) -> the device scratch's bytes of a "
+     "device call (CUDA_CALL_*; n: the clips' lengths for CUDA_CALL_FEATURES_BATCH)"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -13,7 +13,8 @@
  * CudaArray.__dlpack__ makes the versioned one where the consumer's max_version says it takes
  * it. The CUDA emulator's build (tests only) adds _emu_array (a CudaArray of any dtype and
  * strides holding given bytes: the tests' stand-in for CuPy / JAX arrays) and
- * _emu_host_copies (the emulator's count of host<->device copies).
+ * _emu_host_copies (the emulator's count of host<->device copies), _emu_allocs_waits (its
+ * device allocations made and host waits).
  */
 #include "_wmel.h"
 
@@ -760,6 +761,15 @@ static PyObject *m_emu_device_allocations(PyObject *m, PyObject *noargs)
     return PyLong_FromSize_t(wmel_emu_device_allocations());
 }
 
+static PyObject *m_emu_allocs_waits(PyObject *m, PyObject *noargs)
+{
+    unsigned long a, w;
+    (void)m;
+    (void)noargs;
+    wmel_emu_allocs_waits(&a, &w);
+    return Py_BuildValue("(kk)", a, w);
+}
+
 /* _emu_stream(handle=0) -> a new non-blocking stream's handle; with a handle: destroys it. */
 static PyObject *m_emu_stream(PyObject *m, PyObject *args)
 {
@@ -788,6 +798,8 @@ static PyMethodDef dlpack_functions[] = {
     {"_emu_device_allocations", m_emu_device_allocations, METH_NOARGS,
      "_emu_device_allocations() -> the emulator's live device allocations"},
     {"_emu_stream", m_emu_stream, METH_VARARGS, "_emu_stream(handle=0) -> a new stream's handle; destroys handle"},
+    {"_emu_allocs_waits", m_emu_allocs_waits, METH_NOARGS,
+     "_emu_allocs_waits() -> (device allocations made, host waits asked for) so far"},
 #endif
     {NULL, NULL, 0, NULL},
 };

@@ -432,6 +432,9 @@ static int module_exec(PyObject *m)
         PyModule_AddIntConstant(m, "ERR_NULL_POINTER", WMEL_ERR_NULL_POINTER) < 0 ||
         PyModule_AddIntConstant(m, "ERR_NO_MEMORY", WMEL_ERR_NO_MEMORY) < 0 ||
         PyModule_AddIntConstant(m, "ERR_BUFFER_TOO_SMALL", WMEL_ERR_BUFFER_TOO_SMALL) < 0 ||
+        PyModule_AddIntConstant(m, "CUDA_CALL_LOG_MEL", WMEL_CUDA_CALL_LOG_MEL) < 0 ||
+        PyModule_AddIntConstant(m, "CUDA_CALL_FEATURES", WMEL_CUDA_CALL_FEATURES) < 0 ||
+        PyModule_AddIntConstant(m, "CUDA_CALL_FEATURES_BATCH", WMEL_CUDA_CALL_FEATURES_BATCH) < 0 ||
         PyModule_AddIntConstant(m, "ERR_TOO_SHORT", WMEL_ERR_TOO_SHORT) < 0 ||
         PyModule_AddIntConstant(m, "ERR_BACKEND_UNAVAILABLE", WMEL_ERR_BACKEND_UNAVAILABLE) < 0 ||
         PyModule_AddIntConstant(m, "ERR_NOT_FINITE", WMEL_ERR_NOT_FINITE) < 0 ||

@@ -72,8 +72,9 @@ static int cu_fail(cudaError_t e, const char *what)
     snprintf(msg, sizeof msg, "%s: %s (%s)%s", what, cudaGetErrorString(e), cudaGetErrorName(e),
              e == cudaErrorStreamCaptureUnsupported
                  ? "; this device has no stream-ordered memory pools (cudaMallocAsync), and the cudaMalloc "
-                   "and wait that replace them cannot be captured into a CUDA graph: capture on a device with "
-                   "memory pools, or make this call outside the capture"
+                   "and wait that replace them cannot be captured into a CUDA graph: pass the call device "
+                   "scratch of your own (wmel_cuda_device_scratch), capture on a device with memory pools, or "
+                   "make this call outside the capture"
                  : "");
     return wmel__detail(msg);
 }
@@ -742,6 +743,71 @@ static cudaError_t device_free(void *scratch, cudaStream_t s, cudaError_t e, con
     return e;
 }
 
+/* ---------------------------------------------------------------- the device calls' scratch */
+
+/* 1 where a device call of `need` bytes of scratch ends before the device is touched, *rc its
+ * status: z->need (the bytes said, WMEL_OK), or the caller's scratch short of need
+ * (WMEL_ERR_BUFFER_TOO_SMALL, the bytes named). */
+static int scratch_said(const wmel_dev_scratch *z, size_t need, int *rc)
+{
+    if (z->need) {
+        *z->need = need;
+        *rc = WMEL_OK;
+        return 1;
+    }
+    if (!z->ptr || z->bytes >= need) return 0;
+    char msg[300];
+    snprintf(msg, sizeof msg, "CUDA: the call's device scratch holds %zu bytes; it needs %zu "
+             "(wmel_cuda_device_scratch says so for these arguments); nothing was enqueued", z->bytes, need);
+    wmel__detail(msg);
+    *rc = WMEL_ERR_BUFFER_TOO_SMALL;
+    return 1;
+}
+
+/* The refusal, before anything is enqueued, of a call that would allocate its own scratch
+ * (need bytes, no caller's scratch) where that allocation is a cudaMalloc and a wait for the
+ * stream (the device has no memory pools: pools 0) and the stream is capturing (a CUDA
+ * graph cannot hold either): WMEL_ERR_INVALID_ARG, said; else WMEL_OK. */
+static int capture_refusal(int pools, int capturing, int own, size_t need)
+{
+    if (pools || !capturing || own || !need) return WMEL_OK;
+    wmel__detail("CUDA: this device has no stream-ordered memory pools (cudaMallocAsync), so the call's device "
+                 "scratch would be a cudaMalloc and a wait for the stream, which a stream capture (a CUDA graph) "
+                 "cannot hold: pass device scratch of your own (wmel_cuda_device_scratch gives its size; the "
+                 "_scratch entry points take it); nothing was enqueued");
+    return WMEL_ERR_INVALID_ARG;
+}
+
+/* capture_refusal on stream s (the ctx's device current). */
+static int scratch_capture(const wmel_dev_scratch *z, size_t need, cudaStream_t s)
+{
+    if (z->ptr || !need || wmel__cu_pools()) return WMEL_OK;
+    enum cudaStreamCaptureStatus cs = cudaStreamCaptureStatusNone;
+    if (cudaStreamIsCapturing(s, &cs) != cudaSuccess) {
+        cudaGetLastError();
+        return WMEL_OK; /* the allocation says what is wrong */
+    }
+    return capture_refusal(0, cs != cudaStreamCaptureStatusNone, 0, need);
+}
+
+/* The call's scratch into *d: the caller's, or `bytes` allocated in stream order on s. */
+static cudaError_t scratch_take(const wmel_dev_scratch *z, void **d, size_t bytes, cudaStream_t s)
+{
+    if (z && z->ptr) {
+        *d = z->ptr;
+        return cudaSuccess;
+    }
+    return (cudaError_t)wmel__cu_alloc(d, bytes, s);
+}
+
+/* scratch_take's d given back: freed on s after the kernels where the library allocated it
+ * (device_free), the caller's left as it is. */
+static cudaError_t scratch_give(const wmel_dev_scratch *z, void *d, cudaStream_t s, cudaError_t e, const char **what,
+                                const char *releasing)
+{
+    return z && z->ptr ? e : device_free(d, s, e, what, releasing);
+}
+
 /* The end of a device-pointer call (WMEL_OP_DEVICE): its status from e (what failed named),
  * the calling thread's device as it was. */
 static int device_end(wmel_ctx *ctx, int device, int prev, cudaError_t e, const char *what)
@@ -820,12 +886,22 @@ static int scan_verdict(const unsigned *flags, size_t batch, unsigned char *ff64
     return WMEL_OK;
 }
 
+/* The device memory of params.device_check's scan of batch clips (with_table: of their own
+ * lengths, whose table goes up too): the flags, then the table. */
+static size_t scan_bytes(size_t batch, int with_table)
+{
+    if (!batch || batch > SIZE_MAX / 64) return 0;
+    return ((batch * sizeof(unsigned) + 255) & ~(size_t)255) + (with_table ? 2 * batch * sizeof(unsigned long long) : 0);
+}
+
 /* params.device_check's scan of q's clips on stream s (the ctx's device current): refused under
  * a stream capture before anything is enqueued; else one k_scan launch over every clip (after
- * the clips' table where they have their own lengths), its flags read back and waited for.
- * WMEL_OK (ff64 as scan_verdict fills it), the first refused clip's status (its index in
- * *failed), or the failure. */
-static int device_scan(const scan_q *q, unsigned char *ff64, size_t *failed, cudaStream_t s)
+ * the clips' table where they have their own lengths), its flags read back and waited for,
+ * in z's scratch (the caller's, which the call's later work reuses after the wait; else one
+ * of its own). WMEL_OK (ff64 as scan_verdict fills it), the first refused clip's status (its
+ * index in *failed), or the failure. */
+static int device_scan(const scan_q *q, unsigned char *ff64, size_t *failed, cudaStream_t s,
+                       const wmel_dev_scratch *z)
 {
     int rc = scan_captured(s);
     if (rc != WMEL_OK) return rc;
@@ -847,7 +923,7 @@ static int device_scan(const scan_q *q, unsigned char *ff64, size_t *failed, cud
     }
     void *d = NULL;
     const char *what = "allocating the scan's flags";
-    cudaError_t e = (cudaError_t)wmel__cu_alloc(&d, flag_bytes + tab_bytes, s);
+    cudaError_t e = scratch_take(z, &d, flag_bytes + tab_bytes, s);
     if (e == cudaSuccess) {
         unsigned long long *dtab = q->pcm ? (unsigned long long *)(void *)((char *)d + flag_bytes) : NULL;
         what = "clearing the scan's flags";
@@ -869,7 +945,7 @@ static int device_scan(const scan_q *q, unsigned char *ff64, size_t *failed, cud
             what = "waiting for the samples' scan";
             e = cudaStreamSynchronize(s);
         }
-        e = device_free(d, s, e, &what, "releasing the scan's flags");
+        e = scratch_give(z, d, s, e, &what, "releasing the scan's flags");
     }
     if (e != cudaSuccess) {
         cudaStreamSynchronize(s); /* no copy may still write to htab */
@@ -926,24 +1002,31 @@ static int cuda_clips_device(wmel_ctx *ctx, const wmel_clips *c, void *stream)
     const size_t keys_bytes = (nkeys * sizeof(unsigned) + 255) & ~(size_t)255;
     const size_t edge_bytes = smooth ? wmel__cu_smooth_scratch(l.n_mels, nf, batch) : 0;
     if (edge_bytes > SIZE_MAX - keys_bytes) return WMEL_ERR_OVERFLOW;
+    const int scan = ctx->params.device_check && !c->s16;
+    const size_t sb = scan ? scan_bytes(batch, 0) : 0, need = keys_bytes + edge_bytes;
+    int rc = WMEL_OK;
+    if (scratch_said(&c->scratch, sb > need ? sb : need, &rc)) return rc;
 
     cudaStream_t s = (cudaStream_t)stream;
     int prev = 0;
     void *keys = NULL;
     cudaError_t e = enter_device(st->device, &prev);
     if (e != cudaSuccess) return cu_fail(e, "selecting the CUDA device");
-    if (ctx->params.device_check && !c->s16) { /* past 1e15: the host's CPU kernels decide */
+    if ((rc = scratch_capture(&c->scratch, need, s)) != WMEL_OK) {
+        leave_device(st->device, prev);
+        return rc;
+    }
+    if (scan) { /* past 1e15: the host's CPU kernels decide */
         const scan_q q = {c->f32, pcm_stride, n_samples, NULL, NULL, batch, f32_bits(WMEL_F32_KERNEL_SAFE), NO_BOUND};
         size_t at = 0;
-        const int rc = device_scan(&q, NULL, &at, s);
-        if (rc != WMEL_OK) {
+        if ((rc = device_scan(&q, NULL, &at, s, &c->scratch)) != WMEL_OK) {
             leave_device(st->device, prev);
             return rc;
         }
     }
     const char *what = "allocating the max keys";
     /* the scratch is stream-ordered: freed on `s` after the kernels that use it */
-    if ((e = (cudaError_t)wmel__cu_alloc(&keys, keys_bytes + edge_bytes, s)) == cudaSuccess) {
+    if ((e = scratch_take(&c->scratch, &keys, keys_bytes + edge_bytes, s)) == cudaSuccess) {
         l.keys = keys;
         what = "clearing the max keys";
         e = cudaMemsetAsync(keys, 0, nkeys * sizeof(unsigned), s);
@@ -960,7 +1043,7 @@ static int cuda_clips_device(wmel_ctx *ctx, const wmel_clips *c, void *stream)
             what = "launching the normalisation kernel";
             e = (cudaError_t)wmel__cu_normalize(d_out, per, per, batch, keys, l.global_key, s);
         }
-        e = device_free(keys, s, e, &what, "releasing the max keys");
+        e = scratch_give(&c->scratch, keys, s, e, &what, "releasing the max keys");
     }
     return device_end(ctx, st->device, prev, e, what);
 }
@@ -1567,7 +1650,7 @@ static int whisper_features_device(wmel_ctx *ctx, const wmel_clips *c, size_t ro
  * NULL where the check is off. */
 static int features_scan(const wmel_ctx *ctx, int s16, const float *f32, size_t stride, size_t n0,
                          const void *const *pcm, const size_t *n, size_t batch, int ff, unsigned char **ff64,
-                         size_t *failed, cudaStream_t s)
+                         size_t *failed, cudaStream_t s, const wmel_dev_scratch *z)
 {
     const cuda_state *st = ctx->state;
     *ff64 = NULL;
@@ -1576,7 +1659,7 @@ static int features_scan(const wmel_ctx *ctx, int s16, const float *f32, size_t 
     const scan_q q = {f32, stride, n0, pcm, n, batch, ctx->twin ? f32_bits(WMEL_F32_KERNEL_SAFE) : NO_BOUND,
                       ff ? st->ff_lim : NO_BOUND};
     size_t at = 0;
-    const int rc = device_scan(&q, *ff64, failed ? failed : &at, s);
+    const int rc = device_scan(&q, *ff64, failed ? failed : &at, s, z);
     if (rc != WMEL_OK) {
         free(*ff64);
         *ff64 = NULL;
@@ -1622,6 +1705,9 @@ static int cuda_features_device(wmel_ctx *ctx, const wmel_clips *c, size_t rows,
     const size_t vals_bytes = (nf * nr * sizeof(float) + 255) & ~(size_t)255;
     const size_t bytes = 256 + vals_bytes + F * nc * sizeof(float);
     const int s16 = c->s16 != NULL;
+    const size_t sb = ctx->params.device_check && !s16 ? scan_bytes(c->batch, 0) : 0;
+    int rc = WMEL_OK;
+    if (scratch_said(&c->scratch, sb > bytes ? sb : bytes, &rc)) return rc;
     wmel_cu_frames l = st->geo;
     l.n = (long long)n;
     l.t0 = 0;
@@ -1651,14 +1737,16 @@ static int cuda_features_device(wmel_ctx *ctx, const wmel_clips *c, size_t rows,
     cudaError_t e = enter_device(st->device, &prev);
     if (e != cudaSuccess) return cu_fail(e, "selecting the CUDA device");
     unsigned char *ff64 = NULL; /* params.device_check: clip b past float-float's range, in float64 */
-    const int rc = features_scan(ctx, s16, c->f32, c->pcm_stride, n, NULL, NULL, c->batch, l.ff, &ff64, NULL, s);
+    rc = scratch_capture(&c->scratch, bytes, s);
+    if (rc == WMEL_OK)
+        rc = features_scan(ctx, s16, c->f32, c->pcm_stride, n, NULL, NULL, c->batch, l.ff, &ff64, NULL, s, &c->scratch);
     if (rc != WMEL_OK) {
         leave_device(st->device, prev);
         return rc;
     }
     const char *what = "allocating the device scratch";
     /* stream-ordered: freed on `s` after the kernels that use it */
-    if ((e = (cudaError_t)wmel__cu_alloc(&d, bytes, s)) == cudaSuccess) {
+    if ((e = scratch_take(&c->scratch, &d, bytes, s)) == cudaSuccess) {
         unsigned *flag = d;
         float *vals = (float *)((char *)d + 256), *frames = (float *)((char *)d + 256 + vals_bytes);
         l.outf = vals;
@@ -1689,7 +1777,7 @@ static int cuda_features_device(wmel_ctx *ctx, const wmel_clips *c, size_t rows,
             what = "launching the finish kernel";
             e = (cudaError_t)wmel__cu_plan_finish(&f, s);
         }
-        e = device_free(d, s, e, &what, "releasing the device scratch");
+        e = scratch_give(&c->scratch, d, s, e, &what, "releasing the device scratch");
     }
     free(ff64);
     return device_end(ctx, st->device, prev, e, what);
@@ -1785,6 +1873,29 @@ static int round_layout(const dev_clip *dc, size_t batch, size_t nr, size_t nc, 
     return WMEL_OK;
 }
 
+/* A bound on round_layout's bytes for any subset of dc's clips (those params.device_check's
+ * scan sends to float64, and the others): a round of two clips or more holds at most
+ * ROUND_BYTES of values and finished frames, a round of one its clip's; no subset has more
+ * clips, values or finished frames than all. */
+static size_t split_bound(const dev_clip *dc, size_t batch, size_t nr, size_t nc)
+{
+    size_t run = 0, sv = 0, sp = 0, mv = 0, mp = 0;
+    for (size_t b = 0; b < batch; b++) {
+        if (!dc[b].rows) continue;
+        const size_t v = dc[b].nf * nr * sizeof(float), p = dc[b].F * nc * sizeof(float);
+        run++;
+        sv = sv > SIZE_MAX - v ? SIZE_MAX : sv + v;
+        sp = sp > SIZE_MAX - p ? SIZE_MAX : sp + p;
+        mv = v > mv ? v : mv, mp = p > mp ? p : mp;
+    }
+    const size_t cv = mv > ROUND_BYTES ? mv : ROUND_BYTES, cp = mp > ROUND_BYTES ? mp : ROUND_BYTES;
+    const size_t vb = sv < cv ? sv : cv, pb = sp < cp ? sp : cp;
+    const size_t stats_at = (2 * run * sizeof(unsigned) + 7) & ~(size_t)7;
+    const size_t vals_at = (stats_at + 4 * run * sizeof(double) + 255) & ~(size_t)255;
+    if (vb > SIZE_MAX / 4 || pb > SIZE_MAX / 4) return SIZE_MAX;
+    return vals_at + ((vb + 255) & ~(size_t)255) + pb;
+}
+
 /* The rounds on stream s (the scratch d as z lays it out; l, f: the plan's launches, in the
  * call's arithmetic): per round one k_plan_frames_round, then the finish's launches over all
  * its clips. cudaSuccess, or the failure (*what says which). */
@@ -1833,11 +1944,11 @@ static cudaError_t run_rounds(const cuda_state *st, wmel_cu_frames l, wmel_cu_fi
 }
 
 /* The rounds of the clips dc runs (those with rows) on stream s in the arithmetic of l and f,
- * through one stream-ordered scratch: WMEL_OK with *e the CUDA status (*what says which call
- * failed), or the layout's refusal. */
+ * through one scratch (zs's, else one stream-ordered allocation): WMEL_OK with *e the CUDA
+ * status (*what says which call failed), or the layout's refusal. */
 static int device_pass(const cuda_state *st, wmel_cu_frames l, wmel_cu_finish f, const void *const *pcm, int s16,
                        const size_t *n, float *const *out, const dev_clip *dc, size_t batch, cudaStream_t s,
-                       cudaError_t *e, const char **what)
+                       cudaError_t *e, const char **what, const wmel_dev_scratch *zs)
 {
     const size_t nr = (size_t)st->geo.n_cols, nc = (size_t)f.n_cols;
     size_t run = 0;
@@ -1848,11 +1959,11 @@ static int device_pass(const cuda_state *st, wmel_cu_frames l, wmel_cu_finish f,
     if (rc != WMEL_OK) return rc;
     void *d = NULL;
     *what = "allocating the device scratch";
-    if ((*e = (cudaError_t)wmel__cu_alloc(&d, z.bytes, s)) == cudaSuccess) { /* freed on s after the kernels */
+    if ((*e = scratch_take(zs, &d, z.bytes, s)) == cudaSuccess) { /* freed on s after the kernels */
         *what = "clearing the finish's flags";
         if ((*e = cudaMemsetAsync(d, 0, 2 * run * sizeof(unsigned), s)) == cudaSuccess)
             *e = run_rounds(st, l, f, pcm, s16, n, out, dc, batch, d, &z, s, what);
-        *e = device_free(d, s, *e, what, "releasing the device scratch");
+        *e = scratch_give(zs, d, s, *e, what, "releasing the device scratch");
     }
     return WMEL_OK;
 }
@@ -1902,12 +2013,12 @@ static int whisper_clip(const wmel_ctx *ctx, size_t b, size_t n, size_t *nf)
  * wmel_features runs them). As device_pass. */
 static int device_passes(const cuda_state *st, wmel_cu_frames l, wmel_cu_finish f, const void *const *pcm, int s16,
                          const size_t *n, float *const *out, dev_clip *dc, const unsigned char *ff64, size_t batch,
-                         cudaStream_t s, cudaError_t *e, const char **what)
+                         cudaStream_t s, cudaError_t *e, const char **what, const wmel_dev_scratch *zs)
 {
     size_t wide = 0;
     for (size_t b = 0; ff64 && b < batch; b++) wide += ff64[b] && dc[b].rows;
     *e = cudaSuccess;
-    if (!wide) return device_pass(st, l, f, pcm, s16, n, out, dc, batch, s, e, what);
+    if (!wide) return device_pass(st, l, f, pcm, s16, n, out, dc, batch, s, e, what, zs);
     dev_clip *dw = malloc(batch * sizeof *dw);
     if (!dw) return WMEL_ERR_NO_MEMORY;
     for (size_t b = 0; b < batch; b++) {
@@ -1915,11 +2026,11 @@ static int device_passes(const cuda_state *st, wmel_cu_frames l, wmel_cu_finish 
         if (ff64[b]) dc[b].rows = 0;
         else dw[b].rows = 0;
     }
-    int rc = device_pass(st, l, f, pcm, s16, n, out, dc, batch, s, e, what);
-    if (rc == WMEL_OK && *e == cudaSuccess) {
+    int rc = device_pass(st, l, f, pcm, s16, n, out, dc, batch, s, e, what, zs);
+    if (rc == WMEL_OK && *e == cudaSuccess) { /* the same scratch after the first pass, in stream order */
         l.ff = f.ff = 0;
         l.tab = f.tab = st->tab64;
-        rc = device_pass(st, l, f, pcm, s16, n, out, dw, batch, s, e, what);
+        rc = device_pass(st, l, f, pcm, s16, n, out, dw, batch, s, e, what, zs);
     }
     free(dw);
     return rc;
@@ -1958,7 +2069,8 @@ static cudaError_t whisper_rounds(wmel_cu_launch l, const void *const *pcm, cons
  * (the clips' max keys, cleared by one memset, then the largest round's saved edges).
  * Nothing is read back, nothing waited for; the samples are not scanned. */
 static int whisper_features_device_batch(wmel_ctx *ctx, const void *const *pcm, int s16, const size_t *n,
-                                         size_t batch, float *const *out, size_t *failed, void *stream)
+                                         size_t batch, float *const *out, size_t *failed, void *stream,
+                                         const wmel_dev_scratch *z)
 {
     cuda_state *st = ctx->state;
     if (!batch) return WMEL_OK; /* the ctx is taken */
@@ -1980,6 +2092,12 @@ static int whisper_features_device_batch(wmel_ctx *ctx, const void *const *pcm, 
         return rc;
     }
     const size_t keys_bytes = (run * sizeof(unsigned) + 255) & ~(size_t)255;
+    const int scan = ctx->params.device_check && !s16;
+    const size_t sb = scan ? scan_bytes(batch, 1) : 0, need = keys_bytes + edge_bytes;
+    if (scratch_said(z, sb > need ? sb : need, &rc)) {
+        free(nf);
+        return rc;
+    }
     wmel_cu_launch l;
     memset(&l, 0, sizeof l);
     l.sample_type = s16 ? WMEL_CU_S16 : WMEL_CU_F32;
@@ -1995,16 +2113,18 @@ static int whisper_features_device_batch(wmel_ctx *ctx, const void *const *pcm, 
         free(nf);
         return cu_fail(e, "selecting the CUDA device");
     }
-    if (ctx->params.device_check && !s16) { /* as whisper's one-length call: past 1e15 the CPU kernels decide */
+    rc = scratch_capture(z, need, s);
+    if (rc == WMEL_OK && scan) { /* as whisper's one-length call: past 1e15 the CPU kernels decide */
         const scan_q q = {NULL, 0, 0, pcm, n, batch, f32_bits(WMEL_F32_KERNEL_SAFE), NO_BOUND};
-        if ((rc = device_scan(&q, NULL, failed, s)) != WMEL_OK) {
-            free(nf);
-            leave_device(st->device, prev);
-            return rc;
-        }
+        rc = device_scan(&q, NULL, failed, s, z);
+    }
+    if (rc != WMEL_OK) {
+        free(nf);
+        leave_device(st->device, prev);
+        return rc;
     }
     const char *what = "allocating the device scratch";
-    if ((e = (cudaError_t)wmel__cu_alloc(&d, keys_bytes + edge_bytes, s)) == cudaSuccess) { /* freed on s after */
+    if ((e = scratch_take(z, &d, keys_bytes + edge_bytes, s)) == cudaSuccess) { /* freed on s after */
         l.keys = d;
         what = "clearing the max keys";
         if ((e = cudaMemsetAsync(d, 0, run * sizeof(unsigned), s)) == cudaSuccess) {
@@ -2012,7 +2132,7 @@ static int whisper_features_device_batch(wmel_ctx *ctx, const void *const *pcm, 
             e = whisper_rounds(l, pcm, n, out, nf, batch, (float *)(void *)((char *)d + keys_bytes),
                                ctx->params.norm == WMEL_NORM_WHOLE, smooth, s);
         }
-        e = device_free(d, s, e, &what, "releasing the device scratch");
+        e = scratch_give(z, d, s, e, &what, "releasing the device scratch");
     }
     free(nf);
     return device_end(ctx, st->device, prev, e, what);
@@ -2025,11 +2145,13 @@ static int whisper_features_device_batch(wmel_ctx *ctx, const void *const *pcm, 
  * each finish kernel, the clips' tables in the kernels' parameters. Nothing is read back,
  * nothing waited for; the samples are not scanned (as cuda_features_device). */
 static int cuda_features_device_batch(wmel_ctx *ctx, const void *const *pcm, int s16, const size_t *n, size_t batch,
-                                      float *const *out, size_t *failed, void *stream)
+                                      float *const *out, size_t *failed, void *stream, const wmel_dev_scratch *z)
 {
     cuda_state *st = ctx->state;
     char msg[400];
-    if (!st->general) return whisper_features_device_batch(ctx, pcm, s16, n, batch, out, failed, stream);
+    const wmel_dev_scratch own = {NULL, 0, NULL};
+    if (!z) z = &own;
+    if (!st->general) return whisper_features_device_batch(ctx, pcm, s16, n, batch, out, failed, stream, z);
     if (features_refusal(ctx, msg, sizeof msg)) {
         wmel__detail(msg);
         return WMEL_ERR_BACKEND_UNAVAILABLE;
@@ -2055,6 +2177,25 @@ static int cuda_features_device_batch(wmel_ctx *ctx, const void *const *pcm, int
     wmel_cu_finish f = st->fin;
     f.ff = l.ff;
     f.tab = l.tab;
+    /* the scratch: the rounds' (all clips in one pass, or, where the scan may send some to
+       float64, a bound on both passes'), after the scan's */
+    const size_t nr = (size_t)st->geo.n_cols, nc = (size_t)f.n_cols;
+    const int scan = ctx->params.device_check && !s16;
+    round_scratch zl;
+    if ((rc = round_layout(dc, batch, nr, nc, &zl)) != WMEL_OK) {
+        free(dc);
+        return rc;
+    }
+    size_t need = zl.bytes;
+    if (scan && l.ff) {
+        const size_t bound = split_bound(dc, batch, nr, nc);
+        need = bound > need ? bound : need;
+    }
+    const size_t sb = scan ? scan_bytes(batch, 1) : 0;
+    if (scratch_said(z, sb > need ? sb : need, &rc)) {
+        free(dc);
+        return rc;
+    }
     cudaStream_t s = (cudaStream_t)stream;
     int prev = 0;
     cudaError_t e = enter_device(st->device, &prev);
@@ -2063,9 +2204,10 @@ static int cuda_features_device_batch(wmel_ctx *ctx, const void *const *pcm, int
         return cu_fail(e, "selecting the CUDA device");
     }
     unsigned char *ff64 = NULL; /* params.device_check: the clips past float-float's range */
-    rc = features_scan(ctx, s16, NULL, 0, 0, pcm, n, batch, l.ff, &ff64, failed, s);
+    rc = scratch_capture(z, need, s);
+    if (rc == WMEL_OK) rc = features_scan(ctx, s16, NULL, 0, 0, pcm, n, batch, l.ff, &ff64, failed, s, z);
     const char *what = "";
-    if (rc == WMEL_OK) rc = device_passes(st, l, f, pcm, s16, n, out, dc, ff64, batch, s, &e, &what);
+    if (rc == WMEL_OK) rc = device_passes(st, l, f, pcm, s16, n, out, dc, ff64, batch, s, &e, &what, z);
     free(ff64);
     free(dc);
     if (rc != WMEL_OK) {

@@ -36,6 +36,9 @@ int wmel__cu_free(void *p, void *stream);
  * cudaErrorNotSupported), so such devices run rather than fail. *p is NULL on failure.
  * Returns the cudaError_t as int; wmel__cu_free releases either kind. */
 int wmel__cu_alloc(void **p, size_t bytes, void *stream);
+/* 1 where the current device has stream-ordered memory pools (wmel__cu_alloc's
+ * cudaMallocAsync); 0 where its allocation is a cudaMalloc and its free a wait. */
+int wmel__cu_pools(void);
 
 /* Frames per thread block and threads per block of the fused kernel. */
 #define WMEL_CU_TILE 16

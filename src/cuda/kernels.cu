@@ -761,6 +761,8 @@ static int pools_supported(void)
     return v != 0;
 }
 
+extern "C" int wmel__cu_pools(void) { return pools_supported(); }
+
 extern "C" int wmel__cu_alloc(void **p, size_t bytes, void *stream)
 {
     *p = NULL;

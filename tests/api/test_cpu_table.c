@@ -30,7 +30,7 @@ static void one(const char *name, wmel_ctx *ctx, const float *x, size_t n)
     int ra = wmel_features(ctx, x, n, a, rows * cols);
     CHECK(ra == WMEL_OK, "%s n %zu: wmel_features %d", name, n, ra);
     if (ctx->fe->algo != &wmel__algo_general) { /* Whisper's geometry's own kernels: its clips */
-        wmel_clips c = {x, NULL, 1, n, n, 0, WMEL_BATCH_PER_CLIP, b, rows * cols};
+        wmel_clips c = {x, NULL, 1, n, n, 0, WMEL_BATCH_PER_CLIP, b, rows * cols, {NULL, 0, NULL}};
         CHECK(vt->clips_stages(ctx, &c) == WMEL__STAGE_FRAMES, "%s: clips_stages", name);
         goto done;
     }

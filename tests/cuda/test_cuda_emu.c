@@ -558,8 +558,9 @@ static int nemo_same(wmel_ctx *c, const float *d_o, size_t per)
 /* Inside a stream capture (wmel_emu_set_capturing: cudaMalloc, cudaFree and the stream's wait
  * refused, as a capture in global mode refuses them): with memory pools the device-pointer
  * calls (Whisper's log-Mel, a plan's features) enqueue only stream-ordered work and give the
- * same output; without pools they are refused with WMEL_ERR_CUDA and a message naming the
- * pools and the capture, leaving nothing behind, and the same call after the capture runs. */
+ * same output; without pools they are refused up front with WMEL_ERR_INVALID_ARG and a message
+ * naming the pools and the caller's scratch (test_cuda_scratch: the calls with it), leaving
+ * nothing behind, and the same call after the capture runs. */
 static void capture(void)
 {
     wmel_ctx *c = mk(WMEL_BACKEND_CUDA, WMEL_SMOOTH_NONE);
@@ -591,7 +592,8 @@ static void capture(void)
             continue;
         }
         const char *d = wmel_cuda_error_detail();
-        CHECK(rc == WMEL_ERR_CUDA && rc_n == WMEL_ERR_CUDA && strstr(d, "memory pools") && strstr(d, "captured"),
+        CHECK(rc == WMEL_ERR_INVALID_ARG && rc_n == WMEL_ERR_INVALID_ARG && strstr(d, "memory pools") &&
+                  strstr(d, "scratch of your own"),
               "capture without pools: %d %d (%s)", rc, rc_n, d);
         no_leaks(&before, "capture without pools");
         int again = 0;
@@ -608,7 +610,9 @@ static void capture(void)
 
 /* The arithmetic a plan's ctx takes with WMEL_CUDA_ARITHMETIC unset, by the device's compute
  * capability: float64 on 6.0, 7.0, 8.0 and 9.0 (fast float64), float-float on the others;
- * the switch overrides it either way. Whisper's geometry: the switch's, float64 where unset
+ * the switch overrides it either way; NeMo's dithered plan keeps its frames on the device in
+ * either (the kernels draw the noise in float64 in both arithmetics, so AUTO's float-float
+ * needs no float64 for a dither). Whisper's geometry: the switch's, float64 where unset
  * (AUTO times it on a GPU only; test_cuda_arith). */
 static void arith_auto(void)
 {
@@ -618,6 +622,7 @@ static void arith_auto(void)
               {8, 6, 1}, {8, 9, 1}, {10, 0, 1}, {12, 0, 1}, {5, 2, 1}};
     wmel_frontend_plan plan;
     wmel_frontend_preset(WMEL_FRONTEND_NEMO, 80, &plan);
+    plan.dither = 1e-5, plan.dither_seed = 3; /* NeMo's training dither */
     wmel_params p = wmel_default_params();
     p.backend = WMEL_BACKEND_CUDA;
     p.n_threads = 1;
@@ -632,6 +637,16 @@ static void arith_auto(void)
             CHECK(c && !strncmp(wmel_kernel_name(c), want_ff ? "cuda-ff-" : "cuda-f64-", want_ff ? 8 : 9),
                   "compute capability %d.%d, switch %d: %s", cc[i].major, cc[i].minor, sw,
                   c ? wmel_kernel_name(c) : wmel_strerror(st));
+            if (c && !sw) { /* dithered: float-float draws the noise too, the frames stay on the device */
+                size_t r = 0, k = 0;
+                wmel_features_shape(c, N_SAMPLES, &r, &k);
+                float *o = malloc(r * k * sizeof(float));
+                const int rc = o ? wmel_features(c, g_x, N_SAMPLES, o, r * k) : WMEL_ERR_NO_MEMORY;
+                CHECK(plan.dither != 0.0 && rc == WMEL_OK && !strcmp(wmel_op_backend(c, WMEL_OP_LOG_MEL), "cuda"),
+                      "dithered at %d.%d (AUTO, %s): %d, frames on %s", cc[i].major, cc[i].minor, wmel_kernel_name(c),
+                      rc, wmel_op_backend(c, WMEL_OP_LOG_MEL));
+                free(o);
+            }
             wmel_destroy(c);
             /* Whisper's geometry: the switch where set, else float64 untimed (the emulator is no GPU) */
             wmel_ctx *w = mk(WMEL_BACKEND_CUDA, WMEL_SMOOTH_NONE);

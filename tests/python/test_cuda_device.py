@@ -295,3 +295,35 @@ def test_features_of_a_cuda_tensor(name):
     assert _torch_op.cuda_path() == ("device" if takes else "host-copy")
     assert got.is_cuda and tuple(got.shape) == want.shape
     np.testing.assert_allclose(got.cpu().numpy(), want, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["nemo", "whisper"])
+def test_torch_scratch_and_cuda_graph_replay(name):
+    """The device scratch from torch's caching allocator (last_run()["scratch"] "torch"), and
+    the call captured into a CUDA graph: its replay on new samples gives the direct call's
+    bytes (a GPU only)."""
+    torch = _torch_cuda()
+    from wmel import _torch_device, _torch_op
+
+    ctx = _cuda_plan_ctx(name)
+    if ctx.op_backend(OP_DEVICE) != "cuda":
+        pytest.skip(f"the {name} preset's finish is kept on the host here")
+    x = torch.from_numpy(_clips()).cuda()
+    got = wmel.features(x, plan=name, backend="cuda", check=False)
+    assert wmel.last_run()["scratch"] == "torch" and _torch_device.last_scratch() == "torch"
+    static_in = torch.zeros_like(x)
+    s = torch.cuda.Stream()
+    s.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(s):  # warm-up outside the capture (the ctx's first call)
+        _torch_op.features_device(ctx, static_in)
+    torch.cuda.current_stream().wait_stream(s)
+    g = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(g):
+        static_out = _torch_op.features_device(ctx, static_in)
+    for k in range(2):
+        static_in.copy_(x * (1.0 + 0.5 * k))
+        g.replay()
+        want = _torch_op.features_device(ctx, static_in)
+        torch.cuda.synchronize()
+        assert torch.equal(static_out.view(torch.int32), want.view(torch.int32)), f"replay {k}"
+    np.testing.assert_array_equal(got.cpu().numpy(), _torch_op.features_device(ctx, x).cpu().numpy())

@@ -307,3 +307,51 @@ def test_input_versioned_legacy_and_read_only_producers():
     gc.collect()
     assert new.a.dlpack_counts == old.a.dlpack_counts == (1, 1) and ro.dlpack_counts == (3, 3)
     assert v2.dlpack_counts == (1, 1)
+
+
+def _scratch(nbytes):
+    """nbytes of the emulator's device memory (256-byte aligned: an allocation of its own)."""
+    return _wmel._emu_array(bytes(nbytes), 1, 8, (nbytes,))
+
+
+@pytest.mark.parametrize("preset", ["nemo", "kaldi", "whisper"])
+def test_caller_scratch_no_allocation_same_bytes(preset):
+    ctx = _wmel.Ctx(plan=wmel.frontend_plan(plan=preset), backend=_wmel.BACKEND_CUDA)
+    b = np.stack([clip(12000, 6), clip(12000, 7)])
+    a = emu(b)
+    rows, cols = ctx.features_shape(12000)
+    out, mine = emu(np.zeros(2 * rows * cols, np.float32)), emu(np.zeros(2 * rows * cols, np.float32))
+    ctx.features_device(a.ptr, 0, 2, 12000, 12000, out.ptr, 2 * rows * cols, 0)  # libwmel's own scratch
+    need = ctx.device_scratch(_wmel.CUDA_CALL_FEATURES, 0, 12000, 2)
+    assert need > 0
+    z = _scratch(need)
+    a0, w0 = _wmel._emu_allocs_waits()
+    ctx.features_device(a.ptr, 0, 2, 12000, 12000, mine.ptr, 2 * rows * cols, 0, z.ptr, need)
+    assert _wmel._emu_allocs_waits() == (a0, w0)  # neither an allocation nor a wait
+    assert host(mine).tobytes() == host(out).tobytes()
+    with pytest.raises(ValueError, match=f"needs {need}"):
+        ctx.features_device(a.ptr, 0, 2, 12000, 12000, mine.ptr, 2 * rows * cols, 0, z.ptr, need - 1)
+    # a batch of its own lengths, the same way
+    xs = [clip(n, i) for i, n in enumerate((16000, 9111, 23456))]
+    arrs = [emu(x) for x in xs]
+    shapes = [ctx.features_shape(len(x)) for x in xs]
+    outs = [emu(np.zeros(r * c, np.float32)) for r, c in shapes]
+    mines = [emu(np.zeros(r * c, np.float32)) for r, c in shapes]
+    lens, sizes = [len(x) for x in xs], [r * c for r, c in shapes]
+    ctx.features_device_batch([x.ptr for x in arrs], 0, lens, [o.ptr for o in outs], sizes, 0)
+    need = ctx.device_scratch(_wmel.CUDA_CALL_FEATURES_BATCH, 0, lens)
+    z = _scratch(need)
+    a0, w0 = _wmel._emu_allocs_waits()
+    ctx.features_device_batch([x.ptr for x in arrs], 0, lens, [o.ptr for o in mines], sizes, 0, z.ptr, need)
+    assert _wmel._emu_allocs_waits() == (a0, w0)
+    assert all(host(m).tobytes() == host(o).tobytes() for m, o in zip(mines, outs))
+    with pytest.raises(ValueError, match=f"needs {need}"):
+        ctx.features_device_batch([x.ptr for x in arrs], 0, lens, [o.ptr for o in mines], sizes, 0, z.ptr, need - 1)
+
+
+def test_last_run_says_libwmel_allocated_the_scratch():
+    x = clip(16000)
+    wmel.features(emu(x), plan="nemo", backend="cuda", check=False)
+    assert wmel.last_run()["scratch"] == "libwmel"
+    wmel.features(x, plan="nemo", backend="cuda")
+    assert wmel.last_run()["scratch"] is None  # the host path: no device call

@@ -111,6 +111,7 @@ static size_t g_async_allocs; /* allocations made by cudaMallocAsync */
 static unsigned long g_kernels, g_memsets; /* kernels and memsets enqueued (wmel_emu_enqueued) */
 static unsigned long g_host_copies;        /* copies between host and device memory (wmel_emu_host_copies) */
 static unsigned long long g_host_copy_bytes;
+static unsigned long g_dev_allocs, g_waits; /* device allocations made, host waits (wmel_emu_allocs_waits) */
 static int g_cc_major = 9, g_cc_minor = 0; /* the compute capability (WMEL_EMU_CC=8.6) */
 
 static void init_once(void)
@@ -642,6 +643,7 @@ cudaError_t cudaDeviceGetAttribute(int *value, enum cudaDeviceAttr attr, int dev
 cudaError_t cudaDeviceSynchronize(void)
 {
     lock();
+    g_waits++;
     drain_all();
     return ret(cudaSuccess);
 }
@@ -653,6 +655,7 @@ static cudaError_t malloc_locked(void **p, size_t bytes)
 {
     cudaError_t e = fault();
     if (e == cudaSuccess) e = reg(p, bytes, 0);
+    if (e == cudaSuccess) g_dev_allocs++;
     return e;
 }
 
@@ -837,6 +840,7 @@ cudaError_t cudaStreamSynchronize(cudaStream_t s)
 {
     lock();
     struct wmel_emu_stream *t = S(s);
+    g_waits++;
     if (!t->live) return ret(cudaErrorInvalidResourceHandle);
     if (t->capturing) return ret(cudaErrorStreamCaptureUnsupported);
     cudaError_t e = fault();
@@ -902,6 +906,7 @@ cudaError_t cudaEventRecord(cudaEvent_t ev, cudaStream_t s)
 cudaError_t cudaEventSynchronize(cudaEvent_t ev)
 {
     lock();
+    g_waits++;
     cudaError_t e = fault();
     if (e != cudaSuccess) return ret(e);
     if (!ev) return ret(cudaErrorInvalidResourceHandle);
@@ -1025,6 +1030,14 @@ void wmel_emu_enqueued(unsigned long *kernels, unsigned long *memsets)
     lock();
     if (kernels) *kernels = g_kernels;
     if (memsets) *memsets = g_memsets;
+    unlock();
+}
+
+void wmel_emu_allocs_waits(unsigned long *allocs, unsigned long *waits)
+{
+    lock();
+    if (allocs) *allocs = g_dev_allocs;
+    if (waits) *waits = g_waits;
     unlock();
 }
 

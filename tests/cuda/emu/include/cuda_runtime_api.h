@@ -172,6 +172,11 @@ void wmel_emu_enqueued(unsigned long *kernels, unsigned long *memsets);
 /* The copies between host memory (pageable or pinned) and device memory made so far, and
  * their bytes (each may be NULL): the tests' proof that a device path copied nothing. */
 void wmel_emu_host_copies(unsigned long *copies, unsigned long long *bytes);
+/* The device allocations made so far (cudaMalloc and cudaMallocAsync that succeeded) and the
+ * host's waits asked for (cudaStreamSynchronize, cudaEventSynchronize, cudaDeviceSynchronize;
+ * each may be NULL): the tests' proof that a call with the caller's scratch allocated and
+ * waited for nothing. */
+void wmel_emu_allocs_waits(unsigned long *allocs, unsigned long *waits);
 /* The compute capability the device reports (WMEL_EMU_CC=major.minor; default 9.0). */
 void wmel_emu_set_cc(int major, int minor);
 /* Device side (cuda_runtime.h wraps them): a barrier of the calling thread's block (kind
