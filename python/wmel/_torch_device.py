@@ -70,7 +70,7 @@ def features_device(ctx, audio: torch.Tensor) -> torch.Tensor:
     in the plan's layout: what wmel.features computes for the same samples on the host.
     Errors: TypeError (not a tensor, its dtype), ValueError (its rank, layout or device,
     too short or empty clips), RuntimeError (a ctx not on the CUDA backend, a plan the device
-    does not finish -- dithered, a plan's n_samples -- with the reason, a CUDA failure)."""
+    does not finish -- a plan's n_samples -- with the reason, a CUDA failure)."""
     if not isinstance(audio, torch.Tensor):
         raise TypeError(f"audio must be a torch tensor on a CUDA device, got {type(audio).__name__}")
     if audio.dim() not in (1, 2):
@@ -106,7 +106,7 @@ def features_device(ctx, audio: torch.Tensor) -> torch.Tensor:
 
 def features_cuda(ctx, audio: torch.Tensor):
     """wmel.features' CUDA tensor: features_device's tensor where the ctx is a CUDA ctx on the
-    tensor's device whose plan's features the device makes (every plan with dither 0, Whisper's
+    tensor's device whose plan's features the device makes (every plan, dithered ones and Whisper's
     geometry included), else None (the caller copies to the host).
     Other float dtypes are converted to float32, and a layout features_device does not take
     is made contiguous, on the device."""
