@@ -185,9 +185,7 @@ def recognise(port, r, audios, feats, names, features) -> str:
     bad = [k for k, c in enumerate(r["clips"]) if c["status"] == "differs" and k < len(audios)]
     if not bad:
         return ""
-    why = random_port(port, audios[bad[0]], feats[bad[0]])
-    if why:
-        return why
+    # a random port (random_port) is refused before this, by _diagnosis._refuse_random
     why = context_deltas(feats[bad[0]])
     if why:
         return why
