@@ -926,6 +926,61 @@ static void family_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const w
 #undef FDIFF
 }
 
+/* A plan's JSON (wmel_plan_to_json) as its entries, "frontend" first: each key and its value's
+   text; their count, or -1 */
+typedef struct jentry {
+    char key[40];
+    char val[104];
+} jentry;
+static int json_entries(const wmel_frontend_plan *p, jentry *e, int cap)
+{
+    char js[WMEL_PLAN_JSON_MAX];
+    if (wmel_plan_to_json(p, js, sizeof js, NULL, 0)) return -1;
+    int n = 0;
+    for (char *line = js, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+        if ((nl = strchr(line, '\n')) != NULL) *nl = '\0';
+        char *k0 = strchr(line, '"'), *k1 = k0 ? strchr(k0 + 1, '"') : NULL;
+        if (!k1 || k1[1] != ':' || n >= cap) continue;
+        size_t vl = strlen(k1 + 3);
+        if (vl && k1[3 + vl - 1] == ',') vl--;
+        snprintf(e[n].key, sizeof e[n].key, "%.*s", (int)(k1 - k0 - 1), k0 + 1);
+        snprintf(e[n].val, sizeof e[n].val, "%.*s", (int)vl, k1 + 3);
+        n++;
+    }
+    return n > 0 && !strcmp(e[0].key, "frontend") ? n : -1;
+}
+
+/* the family's own value of option key (the one that leaves the family's plan as it is), as
+   text, for a word or a switch; fe: the JSON's "frontend" value (quoted). 1 when found. */
+static int family_value(const char *fe, const char *key, char *out, size_t len)
+{
+    const wmel_plan_field *f = NULL;
+    for (size_t i = 0; i < wmel_plan_field_count() && !f; i++)
+        if (!strcmp(wmel_plan_field_info(i)->name, key)) f = wmel_plan_field_info(i);
+    char js[256];
+    wmel_frontend_plan b, p;
+    snprintf(js, sizeof js, "{\"frontend\": %s}", fe);
+    if (!f || (f->kind != WMEL_PLAN_FIELD_STR && f->kind != WMEL_PLAN_FIELD_BOOL) ||
+        wmel_plan_from_json(js, strlen(js), &b, NULL, 0))
+        return 0;
+    const char *t = f->kind == WMEL_PLAN_FIELD_BOOL ? "true false" : f->values;
+    while (*t) {
+        size_t n = 0;
+        while (t[n] && (t[n] == '_' || (t[n] >= 'a' && t[n] <= 'z') || (t[n] >= '0' && t[n] <= '9'))) n++;
+        if (n > 0 && n < 48) {
+            const int sw = f->kind == WMEL_PLAN_FIELD_BOOL;
+            snprintf(js, sizeof js, "{\"frontend\": %s, \"%s\": %s%.*s%s}", fe, key, sw ? "" : "\"", (int)n, t,
+                     sw ? "" : "\"");
+            if (!wmel_plan_from_json(js, strlen(js), &p, NULL, 0) && !memcmp(&p, &b, sizeof p)) {
+                snprintf(out, len, "%.*s", (int)n, t);
+                return 1;
+            }
+        }
+        t += n ? n : 1;
+    }
+    return 0;
+}
+
 /* every field a start or a sibling preset may set, named in m against the claimed plan c: the
    family's (family_diffs), the explicit framing's, the finish's */
 static void start_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const wmel_frontend_plan *c)
@@ -951,6 +1006,31 @@ static void start_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const wm
     if (q->layout != c->layout)
         set_diff(m, "layout", c->layout == WMEL_LAYOUT_MELS_FRAMES ? "mels_frames" : "frames_mels",
                  q->layout == WMEL_LAYOUT_MELS_FRAMES ? "mels_frames" : "frames_mels");
+    /* every other option whose JSON differs (the normalisation's, ...), as the JSON writes it */
+    jentry qe[72], ce[72];
+    const int nq = json_entries(q, qe, 72), nc = json_entries(c, ce, 72);
+    if (nq < 0 || nc < 0 || strcmp(qe[0].val, ce[0].val)) return;
+    for (int i = 1; i < nq + nc; i++) {
+        const jentry *e = i < nq ? &qe[i] : &ce[i - nq];
+        const jentry *o = NULL, *mine = NULL;
+        for (int j = 1; j < (i < nq ? nc : nq); j++)
+            if (!strcmp((i < nq ? ce : qe)[j].key, e->key)) o = &(i < nq ? ce : qe)[j];
+        if (i == nq || (i >= nq && o)) continue; /* (the family; a key named from q's side) */
+        if (o && !strcmp(o->val, e->val)) continue;
+        int named = 0;
+        for (int j = 0; j < m->n_diff; j++) named |= !strcmp(m->diff[j].field, e->key);
+        if (named || !strcmp(e->key, "batch_axis")) continue;
+        mine = i < nq ? e : o;
+        const jentry *theirs = i < nq ? o : e;
+        char ta[104], tb[104]; /* (a value the family sets: its text where a word or a switch, else not named) */
+        if (!theirs ? !family_value(qe[0].val, e->key, ta, sizeof ta) : snprintf(ta, sizeof ta, "%s", theirs->val) < 0)
+            continue;
+        if (!mine ? !family_value(qe[0].val, e->key, tb, sizeof tb) : snprintf(tb, sizeof tb, "%s", mine->val) < 0)
+            continue;
+        for (char *t = ta; t; t = t == ta ? tb : NULL) /* (a string's quotes dropped) */
+            if (t[0] == '"' && strlen(t) > 1) memmove(t, t + 1, strlen(t)), t[strlen(t) - 1] = 0;
+        set_diff(m, e->key, ta, tb);
+    }
 }
 
 /* A claim of one family whose port computes another's (family_starts): phase 0, before the
@@ -1480,30 +1560,6 @@ static void try_bank_alternatives(joint_state *s)
     s->have = 1;
     s->n_ok = best_ok;
     memcpy(s->ck, s->ck3, (size_t)s->n_clips * sizeof *s->ck);
-}
-
-/* A plan's JSON (wmel_plan_to_json) as its entries, "frontend" first: each key and its value's
-   text; their count, or -1 */
-typedef struct jentry {
-    char key[40];
-    char val[104];
-} jentry;
-static int json_entries(const wmel_frontend_plan *p, jentry *e, int cap)
-{
-    char js[WMEL_PLAN_JSON_MAX];
-    if (wmel_plan_to_json(p, js, sizeof js, NULL, 0)) return -1;
-    int n = 0;
-    for (char *line = js, *nl; line && *line; line = nl ? nl + 1 : NULL) {
-        if ((nl = strchr(line, '\n')) != NULL) *nl = '\0';
-        char *k0 = strchr(line, '"'), *k1 = k0 ? strchr(k0 + 1, '"') : NULL;
-        if (!k1 || k1[1] != ':' || n >= cap) continue;
-        size_t vl = strlen(k1 + 3);
-        if (vl && k1[3 + vl - 1] == ',') vl--;
-        snprintf(e[n].key, sizeof e[n].key, "%.*s", (int)(k1 - k0 - 1), k0 + 1);
-        snprintf(e[n].val, sizeof e[n].val, "%.*s", (int)vl, k1 + 3);
-        n++;
-    }
-    return n > 0 && !strcmp(e[0].key, "frontend") ? n : -1;
 }
 
 /* the answer's plan with its entry `key` as the claimed plan has it (ce's, or the family's own
