@@ -1405,7 +1405,7 @@ static int fixed_length(joint_state *s, char *why, size_t wl)
    the periodic Hann with reflect centring (torch.stft's); every combination of them, the fewest
    changes first, held against every clip, the first that reproduces the most taken with its
    fields named against the claimed plan. */
-enum { ALT_SYM = 1, ALT_NFFT = 2, ALT_GUARD = 4, ALT_HANN = 8, ALT_TWIN = 16, ALT_TF = 32 };
+enum { ALT_SYM = 1, ALT_NFFT = 2, ALT_GUARD = 4, ALT_HANN = 8, ALT_TWIN = 16, ALT_TF = 32, ALT_KC = 64 };
 /* a window's twin: the periodic window of a symmetric one and the reverse (-1: none) */
 static int window_twin(int w)
 {
@@ -1428,6 +1428,12 @@ static int bank_variant(const wmel_frontend_plan *b, int mask, wmel_frontend_pla
     if (mask & ALT_TF) {
         if (b->mel_scale != WMEL_MEL_HTK && b->mel_scale != WMEL_MEL_KALDI) return 0;
         p->mel_scale = WMEL_MEL_TF;
+    }
+    if (mask & ALT_KC) { /* Kaldi's centring (snip_edges false: the edges mirrored) in another family */
+        if (b->framing == WMEL_FRAMES_KALDI_CENTER || (mask & ALT_HANN)) return 0;
+        p->framing = WMEL_FRAMES_KALDI_CENTER;
+        p->pad_left = p->pad_right = p->frame_span = p->window_offset = 0;
+        p->valid = WMEL_VALID_ALL;
     }
     if (mask & ALT_SYM) {
         if (!(b->bank_flags & WMEL_BANK_SYMMETRIC)) return 0;
@@ -1489,6 +1495,24 @@ static void bank_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const wme
     BDIFF(low_freq)
     BDIFF(high_freq)
 #undef BDIFF
+    /* the explicit framing a variant clears (Kaldi's centring): named anew, or dropped where
+       the claimed plan's again */
+    static const char *const VN[] = {"all", "hop", "trim", "end", "ceil", "but_last"};
+    const int qv[] = {q->pad_left, q->pad_right, q->frame_span}, cv[] = {c->pad_left, c->pad_right, c->frame_span};
+    static const char *const FN[] = {"pad_left", "pad_right", "frame_span", "valid"};
+    for (int f = 0; f < 4; f++) {
+        const int same = f < 3 ? qv[f] == cv[f] : q->valid == c->valid;
+        for (int j = m->n_diff - 1; j >= 0 && same; j--)
+            if (!strcmp(m->diff[j].field, FN[f])) {
+                memmove(&m->diff[j], &m->diff[j + 1], (size_t)(m->n_diff - j - 1) * sizeof m->diff[0]);
+                m->n_diff--;
+            }
+        if (same) continue;
+        if (f < 3) snprintf(a, sizeof a, "%d", cv[f]), snprintf(b, sizeof b, "%d", qv[f]);
+        else if ((unsigned)q->valid < 6 && (unsigned)c->valid < 6) snprintf(a, sizeof a, "%s", VN[c->valid]), snprintf(b, sizeof b, "%s", VN[q->valid]);
+        else continue;
+        set_diff(m, FN[f], a, b);
+    }
 }
 
 /* the bank at another sample rate (the port's own, fixed whatever the clips' rate: a 16 kHz
@@ -1525,7 +1549,7 @@ static void shape_base(const joint_state *s, wmel_frontend_plan *p)
 
 static void try_bank_alternatives(joint_state *s)
 {
-    static const int MASKS[] = {1, 2, 4, 8, 16, 32, 3, 5, 6, 9, 10, 12, 17, 18, 33, 34, 7, 11, 13, 14, 35, 15};
+    static const int MASKS[] = {1, 2, 4, 8, 16, 32, 64, 3, 5, 6, 9, 10, 12, 17, 18, 33, 34, 65, 66, 7, 11, 13, 14, 35, 15};
     static const int RATES[] = {16000, 22050, 24000, 44100, 48000, 8000};
     wmel_frontend_plan take, p, sb;
     int best_ok = s->have ? s->n_ok : 0, got = 0, from = 0;
@@ -1552,7 +1576,7 @@ static void try_bank_alternatives(joint_state *s)
     size_t nl = strlen(m->notes);
     snprintf(m->notes + nl, sizeof m->notes - nl, "%sthe bank's and the transform's conventions (symmetric_bank, n_fft "
              "512, mag_guard, periodic Hann with reflect centring, the window's periodic or symmetric twin, TF's mel "
-             "scale, the bank's sample rate) tried on the %s", nl ? "; " : "",
+             "scale, Kaldi's centring, the bank's sample rate) tried on the %s", nl ? "; " : "",
              from == 1 ? "claimed plan" : from == 2 ? "claimed plan with the answer's shape" : "answer");
     m->explained = 1;
     m->has_plan = 1;

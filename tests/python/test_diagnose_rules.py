@@ -129,3 +129,13 @@ def test_deterministic_port_gets_no_dither():
     r = wmel.diagnose(port, "kaldi")
     assert "dither" not in fields(r), r["differences"]
     assert not any("dither" in d for d in (r["plan"] or {})), r["plan"]
+
+
+def test_kaldi_centring_in_the_whisper_family():
+    # kaldi-native-fbank's OnlineWhisperFbank (snip_edges false: Kaldi's mirrored edges) with
+    # Whisper's finish, claimed as Whisper: no zeros where Kaldi mirrors
+    port = plan_port("whisper", framing="kaldi_center", valid="all")
+    r = wmel.diagnose(port, "whisper")
+    answered(r, port, 1e-5)
+    f = fields(r)
+    assert f.get("framing") == "kaldi_center" and "pad_left" not in f and "pad_right" not in f, f
