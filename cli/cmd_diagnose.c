@@ -74,6 +74,8 @@ const char DIAGNOSE_HELP[] =
     "      --max-candidates N the search's work bound: it computes no candidate plan past N\n"
     "                         (default 1500; 6000 for each search of --probes), so an\n"
     "                         answer is the same on any machine\n"
+    "      --deterministic    the port gives the same features on every run (no dither\n"
+    "                         drawn anew): no dither is proposed\n"
     "      --json             one JSON object: matches, differences, residual_before, ...\n"
     "      -q, --quiet        no warnings on stderr\n"
     "    exit 0 the port matches; 1 it differs and the answer's plan reproduces every\n"
@@ -490,7 +492,7 @@ typedef struct dg_args {
     int n_none;
     long rate;
     size_t shape[3]; /* --shape's axes (ndim of them) */
-    wmel_dg_opts opts; /* --max-candidates */
+    wmel_dg_opts opts; /* --max-candidates, --deterministic */
     cli_fe fe;
 } dg_args;
 
@@ -542,6 +544,8 @@ static int parse_args(int argc, char **argv, dg_args *a)
             }
         } else if (!strcmp(o, "--force")) {
             a->force = 1;
+        } else if (!strcmp(o, "--deterministic")) {
+            a->opts.deterministic = 1;
         } else if (!strcmp(o, "--json")) {
             a->json = 1;
         } else if (!strcmp(o, "-q") || !strcmp(o, "--quiet")) {

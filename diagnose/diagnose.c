@@ -80,6 +80,7 @@ typedef struct dg {
     void *cancel_arg;
     int cancelled;          /* cancel asked to stop: every later candidate fails */
     int fit_gain;           /* 1: each candidate's input scale fitted (fit_gain) */
+    int no_dither;          /* 1: a deterministic port (wmel_dg_opts.deterministic): no dither proposed */
 } dg;
 
 /* ---- values as the port's dtype holds them */
@@ -862,7 +863,7 @@ static void expand(dg *d, pool *p, const cand *m, size_t n_audio)
         if (!fam_applies(&cur.plan, &FAMS[f], n_audio)) continue;
         double now = fam_get(&cur.plan, &FAMS[f]);
         for (int a = 0; a < FAMS[f].n_alt; a++) {
-            if (FAMS[f].alt[a] == now) continue;
+            if (FAMS[f].alt[a] == now || (d->no_dither && FAMS[f].type == F_DITHER && FAMS[f].alt[a] != 0)) continue;
             state s = cur;
             fam_set(&s.plan, &FAMS[f], FAMS[f].alt[a]);
             score sc = child(d, p, &s, f);
@@ -887,7 +888,7 @@ static void expand(dg *d, pool *p, const cand *m, size_t n_audio)
             if (!fam_applies(&cur.plan, &FAMS[f], n_audio)) continue;
             double now = fam_get(&cur.plan, &FAMS[f]);
             for (int a = 0; a < FAMS[f].n_alt; a++) {
-                if (FAMS[f].alt[a] == now) continue;
+                if (FAMS[f].alt[a] == now || (d->no_dither && FAMS[f].type == F_DITHER && FAMS[f].alt[a] != 0)) continue;
                 int in_top = 0;
                 for (int k = 0; k < n_top; k++) in_top |= top_f[k] == f && top_v[k] == FAMS[f].alt[a];
                 if (in_top == pass) continue; /* pass 0: the closest; pass 1: the others */
@@ -2881,7 +2882,7 @@ int wmel_dg_run_opts(const wmel_frontend_plan *plan, const float *audio, size_t 
     j.max_evals = out->max_candidates;
     j.max_seconds = opts && opts->max_seconds > 0 ? opts->max_seconds : WMEL_DG_SAFETY_S;
     j.units_a = 1; /* (port = 1 plan + 0 until the units say otherwise) */
-    if (opts) j.given_a = opts->units_a, j.given_b = opts->units_b;
+    if (opts) j.given_a = opts->units_a, j.given_b = opts->units_b, j.d.no_dither = opts->deterministic;
     j.d.audio = audio;
     j.d.n = n;
     j.d.cancel = cancel;
@@ -3089,6 +3090,30 @@ static int norm_stats(const wmel_frontend_plan *p, const ngeo *g, const float *L
     return 0;
 }
 
+/* Energies with no log (log none, no normalisation): a float32 transform's error in a bin is
+   eps C sqrt(n_fft) of the frame's largest magnitude, so a cell of energy v in a frame whose
+   largest is top moves by that times 2 sqrt(v top) (power 2; the square's own term added) or
+   by it times top (power 1), through the affine's factor; and by its own rounding. 1. */
+static int noise_linear(const wmel_frontend_plan *p, const float *x, const ngeo *g, double tol_rel, float *sc)
+{
+    const double fft = FLT_EPSILON * NOISE_C * sqrt((double)p->n_fft), gain = p->affine ? fabs(p->post_scale) : 1.0;
+    for (size_t t = 0; t < g->nt; t++) {
+        double top = 0;
+        for (size_t m = 0; m < g->nm; m++) {
+            const double u = fabs(x[ng_at(g, t, m)]) / (gain > 0 ? gain : 1);
+            if (isfinite(u) && u > top) top = u;
+        }
+        for (size_t m = 0; m < g->nm; m++) {
+            const size_t i = ng_at(g, t, m);
+            const double v = fabs(x[i]) / (gain > 0 ? gain : 1), a = fabs(x[i]) > 1 ? fabs(x[i]) : 1;
+            const double e = p->power == 1 ? fft * top : 2 * fft * sqrt(v * top) + fft * fft * top;
+            const double b = (FLT_EPSILON * NOISE_A * a + e * gain) / tol_rel;
+            sc[i] = (float)(b < FLT_MAX ? b : FLT_MAX);
+        }
+    }
+    return 1;
+}
+
 static int noise_scale(const wmel_frontend_plan *p, const float *x, const float *L, size_t Lw, size_t R, size_t C,
                        int fcols, size_t n, double tol_rel, float *sc)
 {
@@ -3104,6 +3129,9 @@ static int noise_scale(const wmel_frontend_plan *p, const float *x, const float 
             return noise_ceps(p, x, &g, L, &gl, tol_rel, sc);
     }
     if (Lw) L = NULL; /* (the log mels of cepstra: no other model reads them) */
+    if (lg == WMEL_LOG_NONE && p->norm == WMEL_NORM_NONE && !p->delta_win && !p->n_ceps && !p->use_energy &&
+        frames && g.stack == 1)
+        return noise_linear(p, x, &g, tol_rel, sc);
     int normed = (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR) && L &&
                  !(p->norm_flags & WMEL_NORMF_ALL) && frames && !p->use_energy;
     int logs = (p->norm == WMEL_NORM_NONE || whole || normed) && p->delta_win == 0 &&

@@ -74,6 +74,9 @@ typedef struct wmel_dg_opts {
     double units_a, units_b; /* the port's units where known before the search: port = units_a plan +
                                 units_b, taken out of its values before the search (a plan with
                                 an affine takes none); units_a 0: none, the units fitted */
+    int deterministic;     /* 1: the port gives the same features on every call (wmel.diagnose(port)
+                              calls it twice): no dither is proposed, whose noise only stands in
+                              for a difference it does not explain */
 } wmel_dg_opts;
 
 /* A plan's features of a clip held against a port's (the proof of an answer): the plan's

@@ -225,7 +225,8 @@ static int rule_variants(const wmel_frontend_plan *q, const wmel_frontend_plan *
    a multiple of hop whose window weighs a sample of the clip, as scipy's ShortTimeFFT slices
    from p_min), R zeros after it (0, hop - 1, frame_length / 2, frame_length - 1: every frame
    that starts in the clip, or less the window's zero first sample: every frame whose window
-   weighs a sample of it, as ShortTimeFFT's to p_max), and the last frame of that count dropped or not (frame_span
+   weighs a sample of it, as ShortTimeFFT's to p_max; frame_length - frame_length / 2 - 1: with
+   the centre's lead, ceil(n / hop) frames, scipy.signal.stft's padded count), and the last frame of that count dropped or not (frame_span
    frame_length + hop: torch.stft(center=False)[..., :-1]'s (n - frame_length) // hop frames).
    Only the rules whose count is the port's on every clip are kept (the frame count alone,
    computed without a transform; every frame kept, no count fixed), simplest first, at most
@@ -246,11 +247,11 @@ static int frame_rules(const wmel_frontend_plan *q, const wmel_frontend_plan *cl
     const int c = fl / 2;
     const int touch = c - hop * ((int)floor((double)(c - fl + tz) / hop) + 1); /* (c - hop p_min) */
     const int leads[] = {snip ? q->pad_left : c, 0, c, touch};
-    const int rights[] = {0, hop - 1, c, fl - 1, fl - 1 - lz};
+    const int rights[] = {0, hop - 1, c, fl - 1, fl - 1 - lz, fl - c - 1};
     int n = 0;
     for (int m = 0; m < 2; m++)
         for (int i = 0; i < 4; i++)
-            for (int k = 0; k < 5 && n < cap; k++) {
+            for (int k = 0; k < 6 && n < cap; k++) {
                 int dup = 0;
                 for (int i2 = 0; i2 < i; i2++) dup |= leads[i2] == leads[i];
                 for (int k2 = 0; k2 < k; k2++) dup |= rights[k2] == rights[k];
@@ -561,12 +562,14 @@ static void add_start(wmel_frontend_plan p, const wmel_dg_clip *c, wmel_frontend
 /* The structural starts: plans from the claimed one whose output has the port's values per
    frame where the claimed plan's has not, tried before the search from the claimed plan (whose
    free units and input scale would otherwise take their place):
-   - cepstra: a frame of w values well below the claimed mel count (8 <= w < n_mels), a claim
-     without n_ceps: n_ceps w, Kaldi's lifter 22, none, or the claim's, c0 the log energy
-     (use_energy) or not, on the mel counts the libraries use (the claim's, 23, 24, 26, 40, 80);
+   - cepstra: a frame of w values well below the claimed mel count (8 <= w < n_mels), or any
+     w >= 8 for a claim of cepstra (another n_ceps: Kaldi's mfcc_hires' 40): n_ceps w, Kaldi's
+     lifter 22, none, or the claim's, c0 the log energy (use_energy) or not, on the mel counts
+     the libraries use (the claim's, 23, 24, 26, 40, 80);
    - FFT bins: w = n_fft / 2 + 1 (the claim's n_fft, 512, 400, 1024): linear_bins, the log the
      claim's or none;
-   - another bank size: n_mels w, in the claim's n_fft and in 512 points around a shorter window.
+   - another bank size: n_mels w (for a claim of cepstra: the bank's values, no DCT), in the
+     claim's n_fft and in 512 points around a shorter window.
    Their count in v. */
 #define MAX_STARTS 128
 
@@ -608,14 +611,14 @@ static int structural_starts(const wmel_frontend_plan *c, const wmel_dg_clip *cl
 {
     int n = 0;
     wmel_frontend_plan t = *c;
-    if (shape_fits(&t, clip) || c->stack > 1 || c->delta_win || c->n_ceps || c->linear_bins) return 0;
+    if (shape_fits(&t, clip) || c->stack > 1 || c->delta_win || c->linear_bins) return 0;
     size_t a[2];
     const int na = port_axes(clip, a);
     for (int ax = 0; ax < na; ax++) {
         const size_t w = a[ax];
         static const int MELS[] = {0, 23, 24, 26, 40, 80};
         const double lifts[] = {22, 0, c->cepstral_lifter};
-        for (int e = 0; e < 2 && w >= 8 && w < (size_t)c->n_mels; e++)
+        for (int e = 0; e < 2 && w >= 8 && (c->n_ceps || w < (size_t)c->n_mels); e++)
             for (int l = 0; l < 3; l++)
                 for (int m = 0; m < 6; m++) {
                     wmel_frontend_plan p = *c;
@@ -628,7 +631,7 @@ static int structural_starts(const wmel_frontend_plan *c, const wmel_dg_clip *cl
                     add_start(p, clip, v, &n, MAX_STARTS);
                 }
         static const int FFTS[] = {0, 512, 400, 1024};
-        for (int f = 0; f < 4; f++) {
+        for (int f = 0; f < 4 && !c->n_ceps; f++) {
             const int nf = FFTS[f] ? FFTS[f] : c->n_fft;
             if (w != (size_t)nf / 2 + 1) continue;
             for (int g = 0; g < 2; g++) {
@@ -642,10 +645,11 @@ static int structural_starts(const wmel_frontend_plan *c, const wmel_dg_clip *cl
                 add_start(p, clip, v, &n, MAX_STARTS);
             }
         }
-        bin_starts(c, clip, w, v, &n);
+        if (!c->n_ceps) bin_starts(c, clip, w, v, &n);
         if (w > (size_t)c->use_energy && w - (size_t)c->use_energy <= 512) {
             wmel_frontend_plan p = *c;
             p.n_mels = (int)(w - (size_t)c->use_energy);
+            p.n_ceps = 0, p.cepstral_lifter = 0; /* (a cepstra claim's port giving the bank's values) */
             add_start(p, clip, v, &n, MAX_STARTS);
             if (c->n_fft < 512 && c->frame_length <= 512) {
                 p.n_fft = 512;
@@ -759,6 +763,87 @@ static int try_structural(joint_state *s, char *err, size_t err_len)
     return rc;
 }
 
+/* 1: clip c's values read as energies, not their log: every value finite and >= 0, the largest
+   over 1e4, or over 1e6 times the least positive one (a power spectrum's range; a log's values,
+   in dB too, stay within a few hundred) */
+static int linear_values(const wmel_dg_clip *c)
+{
+    float hi = 0, lo = INFINITY;
+    int ok = c->n_feat > 0;
+    for (size_t i = 0; ok && i < c->n_feat; i++) {
+        const float v = c->feat[i];
+        if (!isfinite(v) || v < 0) ok = 0;
+        else if (v > 0) hi = v > hi ? v : hi, lo = v < lo ? v : lo;
+    }
+    return ok && hi > 0 && (hi > 1e4f || (double)hi > 1e6 * (double)lo);
+}
+
+static void start_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const wmel_frontend_plan *c);
+
+/* Plans the port's values call for whatever its shape, each taken only as it is (no search from
+   them), where the claimed plan does not reproduce the first clip: the claimed plan without its
+   log where the values are energies (linear_values: kaldi-native-fbank's use_log_fbank false),
+   and each built-in preset of the claimed family at its rate whose output has the port's shape
+   (a sibling preset: a streaming extractor's chunk for its whole-clip preset), held against the
+   first clip, then every clip; the one reproducing the most taken, its fields named. 1 when taken. */
+static int try_exact_starts(joint_state *s)
+{
+    const wmel_frontend_plan *c = s->claimed;
+    const wmel_dg_clip *c0 = &s->clips[0];
+    wmel_dg_check_result ck;
+    char e2[256];
+    if (s->have || (wmel_dg_check(c, c0->audio, c0->n, c0->feat, c0->n_feat, c0->shape, c0->ndim, s->dtype[0], &ck,
+                                  e2, sizeof e2) == 0 &&
+                    ck.ok))
+        return 0;
+    enum { CAP = 24 };
+    wmel_frontend_plan v[CAP];
+    const char *names[CAP];
+    int n = 0;
+    if (c->log != WMEL_LOG_NONE && c->norm == WMEL_NORM_NONE && !c->n_ceps && !c->affine && linear_values(c0)) {
+        wmel_frontend_plan p = *c;
+        p.log = WMEL_LOG_NONE;
+        add_start(p, c0, v, &n, CAP);
+        if (n) names[n - 1] = NULL;
+    }
+    for (size_t i = 0; i < wmel_preset_count() && n < CAP; i++) {
+        wmel_frontend_plan p;
+        const int before = n;
+        if (wmel_preset_plan(wmel_preset_name(i), &p, NULL, 0) || p.frontend != c->frontend ||
+            p.sample_rate != c->sample_rate || !memcmp(&p, c, sizeof p))
+            continue;
+        add_start(p, c0, v, &n, CAP);
+        if (n > before) names[n - 1] = wmel_preset_name(i);
+    }
+    wmel_frontend_plan take;
+    int best_ok = 0, at = -1;
+    for (int i = 0; i < n; i++) {
+        if (wmel_dg_check(&v[i], c0->audio, c0->n, c0->feat, c0->n_feat, c0->shape, c0->ndim, s->dtype[0], &ck, e2,
+                          sizeof e2) ||
+            !ck.ok)
+            continue;
+        s->evals++;
+        if (consider(s, &v[i], &take, &best_ok)) at = i;
+    }
+    if (at < 0) return 0;
+    wmel_dg_result *m = s->best;
+    memset(m, 0, sizeof *m);
+    m->explained = 1;
+    m->has_plan = 1;
+    start_diffs(m, &take, c);
+    if (names[at])
+        snprintf(m->notes, sizeof m->notes, "the built-in preset %s states the port (a sibling of the claimed plan, "
+                 "held as it is against every clip)", names[at]);
+    else
+        snprintf(m->notes, sizeof m->notes, "the port's values are energies (all >= 0, a power spectrum's range): "
+                 "the claimed plan without its log, held as it is against every clip");
+    s->plan = take;
+    s->have = 1;
+    s->n_ok = best_ok;
+    memcpy(s->ck, s->ck3, (size_t)s->n_clips * sizeof *s->ck);
+    return 1;
+}
+
 /* The nemo family's cepstra for a claim of Kaldi's MFCC (the kaldi front-end with n_ceps): the
    DCT of ln(mel + 1e-6) of a periodic Hann's power spectrum, centred (reflect: torchaudio's
    MFCC(log_mels=True); zeros: librosa's mfcc(S=log(mel + 1e-6))), every frame kept, an HTK
@@ -839,6 +924,113 @@ static void family_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const w
     FDIFF(low_freq)
     FDIFF(high_freq)
 #undef FDIFF
+}
+
+/* A plan's JSON (wmel_plan_to_json) as its entries, "frontend" first: each key and its value's
+   text; their count, or -1 */
+typedef struct jentry {
+    char key[40];
+    char val[104];
+} jentry;
+static int json_entries(const wmel_frontend_plan *p, jentry *e, int cap)
+{
+    char js[WMEL_PLAN_JSON_MAX];
+    if (wmel_plan_to_json(p, js, sizeof js, NULL, 0)) return -1;
+    int n = 0;
+    for (char *line = js, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+        if ((nl = strchr(line, '\n')) != NULL) *nl = '\0';
+        char *k0 = strchr(line, '"'), *k1 = k0 ? strchr(k0 + 1, '"') : NULL;
+        if (!k1 || k1[1] != ':' || n >= cap) continue;
+        size_t vl = strlen(k1 + 3);
+        if (vl && k1[3 + vl - 1] == ',') vl--;
+        snprintf(e[n].key, sizeof e[n].key, "%.*s", (int)(k1 - k0 - 1), k0 + 1);
+        snprintf(e[n].val, sizeof e[n].val, "%.*s", (int)vl, k1 + 3);
+        n++;
+    }
+    return n > 0 && !strcmp(e[0].key, "frontend") ? n : -1;
+}
+
+/* the family's own value of option key (the one that leaves the family's plan as it is), as
+   text, for a word or a switch; fe: the JSON's "frontend" value (quoted). 1 when found. */
+static int family_value(const char *fe, const char *key, char *out, size_t len)
+{
+    const wmel_plan_field *f = NULL;
+    for (size_t i = 0; i < wmel_plan_field_count() && !f; i++)
+        if (!strcmp(wmel_plan_field_info(i)->name, key)) f = wmel_plan_field_info(i);
+    char js[256];
+    wmel_frontend_plan b, p;
+    snprintf(js, sizeof js, "{\"frontend\": %s}", fe);
+    if (!f || (f->kind != WMEL_PLAN_FIELD_STR && f->kind != WMEL_PLAN_FIELD_BOOL) ||
+        wmel_plan_from_json(js, strlen(js), &b, NULL, 0))
+        return 0;
+    const char *t = f->kind == WMEL_PLAN_FIELD_BOOL ? "true false" : f->values;
+    while (*t) {
+        size_t n = 0;
+        while (t[n] && (t[n] == '_' || (t[n] >= 'a' && t[n] <= 'z') || (t[n] >= '0' && t[n] <= '9'))) n++;
+        if (n > 0 && n < 48) {
+            const int sw = f->kind == WMEL_PLAN_FIELD_BOOL;
+            snprintf(js, sizeof js, "{\"frontend\": %s, \"%s\": %s%.*s%s}", fe, key, sw ? "" : "\"", (int)n, t,
+                     sw ? "" : "\"");
+            if (!wmel_plan_from_json(js, strlen(js), &p, NULL, 0) && !memcmp(&p, &b, sizeof p)) {
+                snprintf(out, len, "%.*s", (int)n, t);
+                return 1;
+            }
+        }
+        t += n ? n : 1;
+    }
+    return 0;
+}
+
+/* every field a start or a sibling preset may set, named in m against the claimed plan c: the
+   family's (family_diffs), the explicit framing's, the finish's */
+static void start_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const wmel_frontend_plan *c)
+{
+    family_diffs(m, q, c);
+    char a[40], b[40];
+#define RDIFF(f, fmt)                                                                                                \
+    if (q->f != c->f) {                                                                                              \
+        snprintf(a, sizeof a, fmt, c->f), snprintf(b, sizeof b, fmt, q->f);                                          \
+        set_diff(m, #f, a, b);                                                                                       \
+        for (int j = 0; j < m->n_diff; j++)                                                                          \
+            if (!strcmp(m->diff[j].field, #f)) m->diff[j].numeric = 1;                                               \
+    }
+    RDIFF(pad_left, "%d")
+    RDIFF(pad_right, "%d")
+    RDIFF(frame_span, "%d")
+    RDIFF(hop, "%d")
+    RDIFF(sample_rate, "%d")
+    RDIFF(norm_max, "%.17g")
+    RDIFF(norm_range, "%.17g")
+    RDIFF(n_samples, "%d")
+#undef RDIFF
+    if (q->layout != c->layout)
+        set_diff(m, "layout", c->layout == WMEL_LAYOUT_MELS_FRAMES ? "mels_frames" : "frames_mels",
+                 q->layout == WMEL_LAYOUT_MELS_FRAMES ? "mels_frames" : "frames_mels");
+    /* every other option whose JSON differs (the normalisation's, ...), as the JSON writes it */
+    jentry qe[72], ce[72];
+    const int nq = json_entries(q, qe, 72), nc = json_entries(c, ce, 72);
+    if (nq < 0 || nc < 0 || strcmp(qe[0].val, ce[0].val)) return;
+    for (int i = 1; i < nq + nc; i++) {
+        const jentry *e = i < nq ? &qe[i] : &ce[i - nq];
+        const jentry *o = NULL, *mine = NULL;
+        for (int j = 1; j < (i < nq ? nc : nq); j++)
+            if (!strcmp((i < nq ? ce : qe)[j].key, e->key)) o = &(i < nq ? ce : qe)[j];
+        if (i == nq || (i >= nq && o)) continue; /* (the family; a key named from q's side) */
+        if (o && !strcmp(o->val, e->val)) continue;
+        int named = 0;
+        for (int j = 0; j < m->n_diff; j++) named |= !strcmp(m->diff[j].field, e->key);
+        if (named || !strcmp(e->key, "batch_axis")) continue;
+        mine = i < nq ? e : o;
+        const jentry *theirs = i < nq ? o : e;
+        char ta[104], tb[104]; /* (a value the family sets: its text where a word or a switch, else not named) */
+        if (!theirs ? !family_value(qe[0].val, e->key, ta, sizeof ta) : snprintf(ta, sizeof ta, "%s", theirs->val) < 0)
+            continue;
+        if (!mine ? !family_value(qe[0].val, e->key, tb, sizeof tb) : snprintf(tb, sizeof tb, "%s", mine->val) < 0)
+            continue;
+        for (char *t = ta; t; t = t == ta ? tb : NULL) /* (a string's quotes dropped) */
+            if (t[0] == '"' && strlen(t) > 1) memmove(t, t + 1, strlen(t)), t[strlen(t) - 1] = 0;
+        set_diff(m, e->key, ta, tb);
+    }
 }
 
 /* A claim of one family whose port computes another's (family_starts): phase 0, before the
@@ -1213,10 +1405,36 @@ static int fixed_length(joint_state *s, char *why, size_t wl)
    the periodic Hann with reflect centring (torch.stft's); every combination of them, the fewest
    changes first, held against every clip, the first that reproduces the most taken with its
    fields named against the claimed plan. */
-enum { ALT_SYM = 1, ALT_NFFT = 2, ALT_GUARD = 4, ALT_HANN = 8 };
+enum { ALT_SYM = 1, ALT_NFFT = 2, ALT_GUARD = 4, ALT_HANN = 8, ALT_TWIN = 16, ALT_TF = 32, ALT_KC = 64 };
+/* a window's twin: the periodic window of a symmetric one and the reverse (-1: none) */
+static int window_twin(int w)
+{
+    static const int PAIRS[][2] = {{WMEL_WINDOW_HANN, WMEL_WINDOW_HANN_PERIODIC},
+                                   {WMEL_WINDOW_HAMMING, WMEL_WINDOW_HAMMING_PERIODIC},
+                                   {WMEL_WINDOW_BLACKMAN, WMEL_WINDOW_BLACKMAN_PERIODIC},
+                                   {WMEL_WINDOW_BARTLETT, WMEL_WINDOW_BARTLETT_PERIODIC}};
+    for (int i = 0; i < 4; i++)
+        for (int k = 0; k < 2; k++)
+            if (PAIRS[i][k] == w) return PAIRS[i][1 - k];
+    return -1;
+}
 static int bank_variant(const wmel_frontend_plan *b, int mask, wmel_frontend_plan *p)
 {
     *p = *b;
+    if (mask & ALT_TWIN) {
+        if (window_twin(b->window) < 0 || (mask & ALT_HANN)) return 0;
+        p->window = window_twin(b->window);
+    }
+    if (mask & ALT_TF) {
+        if (b->mel_scale != WMEL_MEL_HTK && b->mel_scale != WMEL_MEL_KALDI) return 0;
+        p->mel_scale = WMEL_MEL_TF;
+    }
+    if (mask & ALT_KC) { /* Kaldi's centring (snip_edges false: the edges mirrored) in another family */
+        if (b->framing == WMEL_FRAMES_KALDI_CENTER || (mask & ALT_HANN)) return 0;
+        p->framing = WMEL_FRAMES_KALDI_CENTER;
+        p->pad_left = p->pad_right = p->frame_span = p->window_offset = 0;
+        p->valid = WMEL_VALID_ALL;
+    }
     if (mask & ALT_SYM) {
         if (!(b->bank_flags & WMEL_BANK_SYMMETRIC)) return 0;
         p->bank_flags &= ~WMEL_BANK_SYMMETRIC;
@@ -1263,18 +1481,88 @@ static void bank_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const wme
         set_diff(m, "window", WIN[c->window], WIN[q->window]);
     if (q->framing != c->framing && (unsigned)q->framing < 4 && (unsigned)c->framing < 4)
         set_diff(m, "framing", FR[c->framing], FR[q->framing]);
+    static const char *const SC[] = {"slaney", "kaldi", "htk", "tf"};
+    if (q->mel_scale != c->mel_scale && (unsigned)q->mel_scale < 4 && (unsigned)c->mel_scale < 4)
+        set_diff(m, "mel_scale", SC[c->mel_scale], SC[q->mel_scale]);
+#define BDIFF(f)                                                                                                     \
+    if (q->f != c->f) {                                                                                              \
+        snprintf(a, sizeof a, "%.17g", (double)c->f), snprintf(b, sizeof b, "%.17g", (double)q->f);                  \
+        set_diff(m, #f, a, b);                                                                                       \
+        for (int j = 0; j < m->n_diff; j++)                                                                          \
+            if (!strcmp(m->diff[j].field, #f)) m->diff[j].numeric = 1;                                               \
+    }
+    BDIFF(sample_rate)
+    BDIFF(low_freq)
+    BDIFF(high_freq)
+#undef BDIFF
+    /* the explicit framing a variant clears (Kaldi's centring): named anew, or dropped where
+       the claimed plan's again */
+    static const char *const VN[] = {"all", "hop", "trim", "end", "ceil", "but_last"};
+    const int qv[] = {q->pad_left, q->pad_right, q->frame_span}, cv[] = {c->pad_left, c->pad_right, c->frame_span};
+    static const char *const FN[] = {"pad_left", "pad_right", "frame_span", "valid"};
+    for (int f = 0; f < 4; f++) {
+        const int same = f < 3 ? qv[f] == cv[f] : q->valid == c->valid;
+        for (int j = m->n_diff - 1; j >= 0 && same; j--)
+            if (!strcmp(m->diff[j].field, FN[f])) {
+                memmove(&m->diff[j], &m->diff[j + 1], (size_t)(m->n_diff - j - 1) * sizeof m->diff[0]);
+                m->n_diff--;
+            }
+        if (same) continue;
+        if (f < 3) snprintf(a, sizeof a, "%d", cv[f]), snprintf(b, sizeof b, "%d", qv[f]);
+        else if ((unsigned)q->valid < 6 && (unsigned)c->valid < 6) snprintf(a, sizeof a, "%s", VN[c->valid]), snprintf(b, sizeof b, "%s", VN[q->valid]);
+        else continue;
+        set_diff(m, FN[f], a, b);
+    }
+}
+
+/* the bank at another sample rate (the port's own, fixed whatever the clips' rate: a 16 kHz
+   HiFi-GAN mel claimed as a 24 kHz vocoder's): every frequency of the bank scaled with it */
+static int rate_variant(const wmel_frontend_plan *b, int rate, wmel_frontend_plan *p)
+{
+    if (rate == b->sample_rate || b->linear_bins) return 0;
+    *p = *b;
+    const double k = (double)rate / b->sample_rate;
+    p->sample_rate = rate;
+    p->low_freq = b->low_freq * k;
+    p->high_freq = b->high_freq * k;
+    return !wmel_plan_check(p, NULL, 0);
+}
+
+/* the claimed plan with the answer's shape and geometry (the bank's size, cepstra, the frames'
+   lengths, hop and padding, the layout and the batch axis): the conventions tried without the
+   free choices a search made in the values */
+static void shape_base(const joint_state *s, wmel_frontend_plan *p)
+{
+    *p = *s->claimed;
+    const wmel_frontend_plan *q = &s->plan;
+    p->n_mels = q->n_mels, p->n_ceps = q->n_ceps, p->use_energy = q->use_energy, p->linear_bins = q->linear_bins;
+    p->first_bin = q->first_bin, p->hop = q->hop, p->layout = q->layout, p->batch_axis = q->batch_axis;
+    p->framing = q->framing, p->pad_left = q->pad_left, p->pad_right = q->pad_right, p->pad_mode = q->pad_mode;
+    p->frame_span = q->frame_span, p->frame_length = q->frame_length, p->n_fft = q->n_fft;
+    p->window_offset = q->window_offset;
+    if (wmel_plan_check(p, NULL, 0)) { /* (a geometry the claimed family refuses: the shape alone) */
+        *p = *s->claimed;
+        p->n_mels = q->n_mels, p->n_ceps = q->n_ceps, p->use_energy = q->use_energy, p->linear_bins = q->linear_bins;
+        p->first_bin = q->first_bin, p->hop = q->hop, p->layout = q->layout, p->batch_axis = q->batch_axis;
+    }
 }
 
 static void try_bank_alternatives(joint_state *s)
 {
-    static const int MASKS[] = {1, 2, 4, 8, 3, 5, 6, 9, 10, 12, 7, 11, 13, 14, 15};
-    wmel_frontend_plan take, p;
+    static const int MASKS[] = {1, 2, 4, 8, 16, 32, 64, 3, 5, 6, 9, 10, 12, 17, 18, 33, 34, 65, 66, 7, 11, 13, 14, 35, 15};
+    static const int RATES[] = {16000, 22050, 24000, 44100, 48000, 8000};
+    wmel_frontend_plan take, p, sb;
     int best_ok = s->have ? s->n_ok : 0, got = 0, from = 0;
-    for (int b = 0; b < 2 && best_ok < s->n_clips; b++) {
-        const wmel_frontend_plan *base = b ? s->claimed : &s->plan;
-        if (b == 0 && (!s->have || !memcmp(&s->plan, s->claimed, sizeof s->plan))) continue;
+    if (s->have) shape_base(s, &sb);
+    for (int b = 0; b < 3 && best_ok < s->n_clips; b++) {
+        const wmel_frontend_plan *base = b == 1 ? s->claimed : b == 2 ? &sb : &s->plan;
+        if (b != 1 && (!s->have || !memcmp(&s->plan, s->claimed, sizeof s->plan) ||
+                       (b == 2 && (!memcmp(&sb, s->claimed, sizeof sb) || !memcmp(&sb, &s->plan, sizeof sb)))))
+            continue;
         for (int i = 0; i < (int)(sizeof MASKS / sizeof MASKS[0]) && best_ok < s->n_clips; i++)
             if (bank_variant(base, MASKS[i], &p) && consider(s, &p, &take, &best_ok)) got = 1, from = b;
+        for (int i = 0; i < 6 && best_ok < s->n_clips; i++)
+            if (rate_variant(base, RATES[i], &p) && consider(s, &p, &take, &best_ok)) got = 1, from = b;
     }
     if (!got) return;
     wmel_dg_result *m = s->best;
@@ -1283,17 +1571,79 @@ static void try_bank_alternatives(joint_state *s)
         m->notes[0] = 0;
     }
     m->not_expressible[0] = 0;
-    bank_diffs(m, &take, s->claimed);
+    if (from) start_diffs(m, &take, s->claimed);
+    else bank_diffs(m, &take, s->claimed);
     size_t nl = strlen(m->notes);
     snprintf(m->notes + nl, sizeof m->notes - nl, "%sthe bank's and the transform's conventions (symmetric_bank, n_fft "
-             "512, mag_guard, periodic Hann with reflect centring) tried on the %s", nl ? "; " : "",
-             from ? "claimed plan" : "answer");
+             "512, mag_guard, periodic Hann with reflect centring, the window's periodic or symmetric twin, TF's mel "
+             "scale, Kaldi's centring, the bank's sample rate) tried on the %s", nl ? "; " : "",
+             from == 1 ? "claimed plan" : from == 2 ? "claimed plan with the answer's shape" : "answer");
     m->explained = 1;
     m->has_plan = 1;
     s->plan = take;
     s->have = 1;
     s->n_ok = best_ok;
     memcpy(s->ck, s->ck3, (size_t)s->n_clips * sizeof *s->ck);
+}
+
+/* the answer's plan with its entry `key` as the claimed plan has it (ce's, or the family's own
+   where ce has none) into *p; 1 where it parses to a plan other than the answer's */
+static int reverted(const joint_state *s, const jentry *qe, int nq, const jentry *ce, int nc, const char *key,
+                    wmel_frontend_plan *p)
+{
+    char js[WMEL_PLAN_JSON_MAX + 160];
+    size_t l = (size_t)snprintf(js, sizeof js, "{");
+    for (int i = 0; i < nq && l < sizeof js; i++)
+        if (strcmp(qe[i].key, key))
+            l += (size_t)snprintf(js + l, sizeof js - l, "%s\"%s\": %s", i ? ", " : "", qe[i].key, qe[i].val);
+    for (int j = 0; j < nc && l < sizeof js; j++)
+        if (!strcmp(ce[j].key, key)) l += (size_t)snprintf(js + l, sizeof js - l, ", \"%s\": %s", ce[j].key, ce[j].val);
+    if (l + 2 >= sizeof js) return 0;
+    snprintf(js + l, sizeof js - l, "}");
+    return !wmel_plan_from_json(js, strlen(js), p, NULL, 0) && memcmp(p, &s->plan, sizeof *p);
+}
+
+/* The answer's fields set back one at a time to the claimed plan's (a free choice of the search
+   that a convention found later made needless: a frame count's valid mode fitted before the
+   window's twin was found): each plan held against every clip, taken where it reproduces more
+   clips, or as many when that is all of them (the fewer differences); its difference dropped.
+   Until none is taken (at most three rounds). */
+static void try_reverts(joint_state *s)
+{
+    jentry qe[72], ce[72];
+    for (int round = 0; round < 3 && s->have; round++) {
+        const int nq = json_entries(&s->plan, qe, 72), nc = json_entries(s->claimed, ce, 72);
+        if (nq < 0 || nc < 0 || strcmp(qe[0].val, ce[0].val)) return;
+        int taken = 0;
+        for (int i = 1; i < nq + nc && !taken; i++) {
+            const jentry *e = i < nq ? &qe[i] : &ce[i - nq];
+            int other = -1, dup = 0;
+            for (int j = 1; j < nc; j++)
+                if (!strcmp(ce[j].key, e->key)) other = j;
+            for (int j = 1; j < nq && i >= nq; j++) dup |= !strcmp(qe[j].key, e->key);
+            if (i == 0 || dup || (i < nq && other >= 0 && !strcmp(ce[other].val, e->val)) || !strcmp(e->key, "layout") ||
+                !strcmp(e->key, "batch_axis"))
+                continue;
+            wmel_frontend_plan p;
+            if (!reverted(s, qe, nq, ce, nc, e->key, &p)) continue;
+            int first;
+            char e2[256];
+            memcpy(s->ck2, s->ck, (size_t)s->n_clips * sizeof *s->ck2);
+            const int ok = check_all(&p, s->clips, s->n_clips, s->dtype, NULL, s->ck2, &first, e2, sizeof e2);
+            if (ok < s->n_ok || (ok == s->n_ok && ok < s->n_clips)) continue;
+            s->plan = p;
+            s->n_ok = ok;
+            memcpy(s->ck, s->ck2, (size_t)s->n_clips * sizeof *s->ck);
+            wmel_dg_result *m = s->best;
+            for (int j = m->n_diff - 1; j >= 0; j--)
+                if (!strcmp(m->diff[j].field, e->key)) {
+                    memmove(&m->diff[j], &m->diff[j + 1], (size_t)(m->n_diff - j - 1) * sizeof m->diff[0]);
+                    m->n_diff--;
+                }
+            taken = 1;
+        }
+        if (!taken) return;
+    }
 }
 
 /* Why no plan expresses the port, from what the clips show (the answer not reproducing them
@@ -1387,7 +1737,7 @@ static int run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips, 
         return WMEL_DG_ERROR;
     }
     for (int k = 0; k < n_clips; k++) dtype[k] = clip_dtype(&clips[k]);
-    joint_state s = {plan, clips, n_clips, dtype, {0, 0, 0, 0}, cancel, cancel_arg, out, r, checks, ck2, ck2 + n_clips, *plan, 0, 0, 0, jt, 0, NULL, NULL, 0};
+    joint_state s = {plan, clips, n_clips, dtype, {0, 0, 0, 0, 0}, cancel, cancel_arg, out, r, checks, ck2, ck2 + n_clips, *plan, 0, 0, 0, jt, 0, NULL, NULL, 0};
     if (opts) s.opts = *opts;
     s.opts0 = opts;
     if (!s.opts.max_candidates) s.opts.max_candidates = WMEL_DG_JOINT_MAX_CANDIDATES;
@@ -1399,7 +1749,7 @@ static int run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips, 
     memset(checks, 0, (size_t)n_clips * sizeof *checks);
     unsigned char *fits = calloc((size_t)n_clips, 1);
     s.own = calloc((size_t)n_clips, 1);
-    int rc = fits && s.own ? try_structural(&s, err, err_len) : WMEL_DG_ERROR;
+    int rc = fits && s.own ? (try_exact_starts(&s), try_structural(&s, err, err_len)) : WMEL_DG_ERROR;
     if (!rc && alternatives) rc = try_family_switch(&s, 0, err, err_len);
     /* a whisper port whose values span more than the finish leaves, in no named units: the
        whisper alternatives before the whisper search (whose free units would take their place) */
@@ -1438,6 +1788,7 @@ static int run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips, 
     }
     free(fits);
     if (!rc && jt->failed >= 0 && alternatives) try_bank_alternatives(&s);
+    if (!rc && alternatives) try_reverts(&s);
     if (!rc && jt->failed >= 0 && alternatives && s.n_ok < n_clips) rc = try_family_switch(&s, 1, err, err_len);
     if (!rc && jt->failed >= 0) {
         jt->failed = -1;

@@ -258,13 +258,12 @@ def _name_refusal(port, r, audios, feats, names) -> None:
     r["differences"] = kept
 
 
-def _refuse_random(port, r, audios, feats) -> bool:
+def _refuse_random(r, why: str) -> bool:
     """A port whose features of the first probe differ between two calls (dither drawn anew
-    each call) is refused whatever the fit found: what a fit on random values finds differs
-    from run to run, so the answer names the randomness alone (no plan, no differences:
-    nothing verified), the same on every run. True when refused."""
-    from ._refusals import random_port
-    why = random_port(port, audios[0], feats[0]) if audios else ""
+    each call: why, random_port's sentence) is refused whatever the fit found: what a fit on
+    random values finds differs from run to run, so the answer names the randomness alone (no
+    plan, no differences: nothing verified), the same on every run. A port that gives the same
+    features twice is fitted as deterministic (no dither proposed). True when refused."""
     if not why:
         return False
     r.update(matches=False, explained=False, reproduces=False, plan=None, differences=[], not_expressible=why,
@@ -308,15 +307,17 @@ def _diagnose_port(port, preset, plan, hf_config, emit_plan, force, mc, audio_ex
         stem, x, err = refused[0]
         raise ValueError(f"diagnose: the port failed on every probe or gave no frames, e.g. {stem!r} "
                          f"({x.size} samples): {err}")
+    from ._refusals import random_port
+    random = random_port(port, audios[0], feats[0])  # (two calls on one probe: the port's own noise)
     js, checks = _diagnose.run_joint([a.tobytes() for a in audios], [f.tobytes() for f in feats],
-                                     [tuple(int(d) for d in f.shape) for f in feats], kind, text, mc)
+                                     [tuple(int(d) for d in f.shape) for f in feats], kind, text, mc, not random)
     r = json.loads(js)
     status = "matches" if r["matches"] else "reproduced"
     r["clips"] = [{"stem": os.fspath(nm) if isinstance(nm, os.PathLike) else nm, "status": status if ok else "differs",
                    "max": mx, "why": "" if ok else why} for nm, (ok, mx, why) in zip(names, checks)]
     _left_out(r, refused, kind, text)
     _note_lead(r, lead_shape, lead)
-    if not _refuse_random(port, r, audios, feats) and not r["reproduces"] and not r.get("not_expressible"):
+    if not _refuse_random(r, random) and not r["reproduces"] and not r.get("not_expressible"):
         _name_refusal(port, r, audios, feats, names)
     if emit_plan is not None:
         bad = [c for c in r["clips"] if c["status"] == "differs"]

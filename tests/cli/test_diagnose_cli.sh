@@ -11,7 +11,8 @@
 # clip, exit 3 otherwise or when a clip is not read; to a FIFO and /dev/stdout in place; its
 # notes valid UTF-8 for any features name), repeated clips, clips as .npy/.f32 (not bfloat16)
 # and a pack's cases (those without frames, empty in the pack and the port's, left out);
-# --max-candidates: two runs under a work bound give the same answer, said to be cut; the
+# --max-candidates: two runs under a work bound give the same answer, said to be cut;
+# --deterministic: no dither proposed; the
 # frame count as the framing's rule, not a count fixed on a clip that ends in silence; tf.
 # numpy is not needed: .npy files are patched with python3's standard library.
 set -u
@@ -237,6 +238,14 @@ for m in 0 -3 x 1e3; do
   rc=$(dg --preset kaldi --audio "$SPEECH" --features "$T/kh.npy" --max-candidates "$m")
   [ "$rc" = 2 ] && grep -q "max-candidates" "$T/err" || bad "--max-candidates $m: exit $rc: $(cat "$T/err")"
 done
+
+# ---- --deterministic: a port that gives the same features on every run gets no dither (here
+# wmel's own seeded dither, which the search otherwise finds)
+"$WMEL" mel "$SPEECH" --preset kaldi --dither 1 -o "$T/dith.npy" -q || bad "wmel mel --dither 1"
+rc=$(dg --preset kaldi --audio "$SPEECH" --features "$T/dith.npy")
+[ "$rc" = 1 ] && grep -q '"dither": 1' "$T/out" || bad "a dithered port without --deterministic: exit $rc: $(cat "$T/out")"
+rc=$(dg --preset kaldi --audio "$SPEECH" --features "$T/dith.npy" --deterministic)
+[ "$rc" = 3 ] && ! grep -q 'dither' "$T/out" || bad "--deterministic proposed a dither: exit $rc: $(cat "$T/out")"
 
 # ---- the count as a rule: a port that keeps the last STFT frame, on a clip that ends in
 # silence (its last frame one value) and with two more differences, is valid: all (no fixed

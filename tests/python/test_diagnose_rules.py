@@ -1,0 +1,141 @@
+"""wmel.diagnose(port, preset) on ports whose difference is a convention the field search does
+not walk, found as a rule tried beside it: energies with no log, a sibling preset, the cepstra's
+count read from the column count, scipy's ceil(n / hop) frame count, the periodic twin of the
+window found, the bank at another sample rate, TF's mel scale with the symmetric bank off, a
+search's free choice set back once a convention makes it needless, and no dither proposed for a
+port that gives the same features twice. Each port states its truth as a plan (or is the
+library itself, skipped where it is not installed); the answer must name the convention and its
+plan must reproduce the port on a clip the fit never saw."""
+import os
+import sys
+
+import numpy as np
+import pytest
+
+import wmel
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from diagnose_ports import fields, held_out_error  # noqa: E402
+
+
+def plan_port(plan, **fields_):
+    return lambda x: wmel.features(x, plan=plan, **fields_)  # noqa: E731
+
+
+def answered(r, port, tol=1e-3):
+    assert r["explained"] and r["reproduces"], (r["notes"], r.get("not_expressible"), r["differences"])
+    assert held_out_error(r, port) <= tol
+
+
+def test_linear_energies_claimed_as_the_log_fbank():
+    # kaldi-native-fbank's FbankOptions(use_log_fbank=False) claimed as Kaldi's fbank
+    port = plan_port("kaldi", log="none")
+    r = wmel.diagnose(port, "kaldi")
+    answered(r, port)
+    assert fields(r) == {"log": "none"}, r["differences"]
+
+
+def test_kaldi_native_fbank_linear_in_float32():
+    # the library itself: float32 energies of 1e3 .. 1e12, its transform's rounding relative to
+    # each frame's largest energy (the noise model of energies with no log)
+    knf = pytest.importorskip("kaldi_native_fbank")
+
+    def port(x):
+        o = knf.FbankOptions()
+        o.frame_opts.dither = 0
+        o.mel_opts.num_bins = 80
+        o.use_log_fbank = False
+        fb = knf.OnlineFbank(o)
+        fb.accept_waveform(16000, (np.asarray(x, np.float32) * 32768).tolist())
+        fb.input_finished()
+        return np.array([fb.get_frame(i) for i in range(fb.num_frames_ready)], np.float32).reshape(-1, 80)
+    r = wmel.diagnose(port, "kaldi")
+    assert r["explained"] and r["reproduces"], r["notes"]
+    assert fields(r) == {"log": "none"}, r["differences"]
+
+
+def test_sibling_preset_states_the_port():
+    # transformers' VoxtralRealtimeFeatureExtractor(center=False) claimed as voxtral-realtime:
+    # the preset voxtral-realtime-chunk is the port, held as it is (no dither, no free floor)
+    port = plan_port("voxtral-realtime-chunk")
+    r = wmel.diagnose(port, "voxtral-realtime")
+    answered(r, port, 2e-4)
+    f = fields(r)
+    assert f.get("framing") == "snip" and f.get("frame_span") == "560", f
+    assert "dither" not in f and "norm_range" not in f, f
+    assert "voxtral-realtime-chunk" in r["notes"], r["notes"]
+
+
+def test_cepstra_count_from_the_column_count():
+    # lhotse's MfccConfig(num_filters=40, num_ceps=40) (Kaldi's mfcc_hires) claimed as lhotse-mfcc
+    port = plan_port("lhotse-mfcc", n_mels=40, n_ceps=40)
+    r = wmel.diagnose(port, "lhotse-mfcc")
+    answered(r, port)
+    f = fields(r)
+    assert f.get("n_ceps") == "40" and f.get("n_mels") == "40", f
+
+
+def test_scipy_stft_frame_count_ceil_n_over_hop():
+    # scipy.signal.stft(x, nperseg=400, noverlap=240) (boundary zeros, padded): 200 zeros before,
+    # frames to ceil(n / 160); the 'spectrum' scaling (1 / 200) as Whisper's guard and shift
+    truth = dict(log_guard=4e-6, post_scale=1, post_shift=-np.log10(40000) / 4, framing="snip", pad_left=200,
+                 pad_right=199, valid="all")
+    port = plan_port("whisper", **truth)
+    r = wmel.diagnose(port, "whisper")
+    answered(r, port, 1e-5)
+    f = fields(r)
+    assert f.get("pad_left") == "200" and f.get("pad_right") == "199" and f.get("framing") == "snip", f
+    for n in (16000, 16001, 16159, 16160):
+        assert wmel.features(np.zeros(n, np.float32), plan=r["plan"]).shape[-1] == -(-n // 160)
+
+
+def test_periodic_twin_of_the_window_found():
+    # lhotse's FbankConfig(num_filters=40, window_type='blackman'): 2 pi / N, the periodic Blackman
+    port = plan_port("lhotse-fbank", n_mels=40, window="blackman_periodic")
+    r = wmel.diagnose(port, "lhotse-fbank")
+    answered(r, port)
+    assert fields(r) == {"n_mels": "40", "window": "blackman_periodic"}, r["differences"]
+
+
+def test_bank_at_another_sample_rate():
+    # HiFi-GAN's mel_spectrogram at 16 kHz (1024 / 256, 80 mels, 0 .. 8000 Hz) claimed as univnet's
+    # 24 kHz bank: every frequency of the bank scaled with the rate
+    port = plan_port("univnet", sample_rate=16000, n_mels=80, high_freq=8000, layout="mels_frames")
+    r = wmel.diagnose(port, "univnet")
+    answered(r, port)
+    f = fields(r)
+    assert f.get("sample_rate") == "16000" and float(f.get("high_freq", 0)) == 8000 and "window" not in f, f
+
+
+def test_tf_mel_scale_with_the_symmetric_bank_off():
+    # keras.layers.MelSpectrogram(fft_length=512, sequence_length=400, window='hamming') claimed as
+    # SpeechBrain's Fbank: TF's triangles in mel, SpeechBrain's symmetric triangles off
+    port = plan_port("speechbrain-fbank", n_fft=512, framing="center_reflect", mel_scale="tf",
+                     symmetric_bank=False, layout="mels_frames")
+    r = wmel.diagnose(port, "speechbrain-fbank")
+    answered(r, port)
+    f = fields(r)
+    assert f.get("mel_scale") == "tf" and f.get("symmetric_bank") == "false", f
+
+
+def test_deterministic_port_gets_no_dither():
+    # a port whose quiet passages hold a fixed noise of its own (the same on every call): a
+    # dither's noise would only stand in for it, so none is proposed
+    noise = np.random.default_rng(5).standard_normal(16000 * 8).astype(np.float32)
+    base = plan_port("kaldi")
+
+    def port(x):
+        return base(x + 2e-5 * noise[:x.size])
+    r = wmel.diagnose(port, "kaldi")
+    assert "dither" not in fields(r), r["differences"]
+    assert not any("dither" in d for d in (r["plan"] or {})), r["plan"]
+
+
+def test_kaldi_centring_in_the_whisper_family():
+    # kaldi-native-fbank's OnlineWhisperFbank (snip_edges false: Kaldi's mirrored edges) with
+    # Whisper's finish, claimed as Whisper: no zeros where Kaldi mirrors
+    port = plan_port("whisper", framing="kaldi_center", valid="all")
+    r = wmel.diagnose(port, "whisper")
+    answered(r, port, 1e-5)
+    f = fields(r)
+    assert f.get("framing") == "kaldi_center" and "pad_left" not in f and "pad_right" not in f, f
