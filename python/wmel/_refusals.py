@@ -71,15 +71,22 @@ def context_deltas(feats) -> str:
                 continue
             b = w // k
             inner = slice(k, t - k)
-            for blocks in (g.reshape(t, k, b), g.reshape(t, b, k).transpose(0, 2, 1)):  # (frames, context, values)
+            same = np.all(np.abs(g[k + 1:t - k] - g[k:t - k - 1]) <= 1e-5 * np.maximum(1, np.abs(g[k:t - k - 1])), axis=1)
+            if 2 * np.count_nonzero(~same) < same.size:
+                continue  # (frames mostly equal to the next: zeros after a short clip stack trivially)
+            orders = ((g.reshape(t, k, b), f"frame-major: each frame's {b} values together"),
+                      (g.reshape(t, b, k).transpose(0, 2, 1),
+                       f"value-major: the {k} frames of each value together, as SpeechBrain's ContextWindow orders them"))
+            for blocks, order in orders:  # blocks: (frames, context, values)
                 if all(_close(blocks[inner, j + 1][:-1], blocks[inner, j][1:], 1e-5) for j in range(k - 1)):
                     break
             else:
                 continue
             what = _deltas_in(blocks[:, k // 2])
             return (f"{w} values a frame: {k} frames of context ({k // 2} each side, the frames around each "
-                    f"frame stacked) of {b} values" + (f": {what}" if what else "") +
-                    "; no plan stacks frames centred on each frame" + (" with delta-deltas" if what else ""))
+                    f"frame stacked, {order}) of {b} values" + (f": {what}" if what else "") +
+                    "; no plan stacks frames centred on each frame" + (" with delta-deltas" if what else "") +
+                    f": compute the {b} values with the plan and stack the frames around each frame yourself")
         what = _deltas_in(g)
         if what and "delta-deltas" in what:
             return f"{w} values a frame: {what} (delta_win appends first-order deltas only)"
@@ -180,6 +187,151 @@ def energy_c0(features, plan, audios, feats) -> str:
             "reproduced; no plan field gives that c0")
 
 
+def _mels_first(plan) -> bool:
+    """the plan's output is (values, frames): its layout, else its front-end's (Whisper's, NeMo's)"""
+    return plan.get("layout", "mels_frames" if plan.get("frontend") in ("whisper", "nemo") else "frames_mels") \
+        == "mels_frames"
+
+
+def _round_in(lo, hi) -> int:
+    """the roundest count of samples in lo..hi (a multiple of the largest power of ten)"""
+    for m in (10000, 1000, 100, 10):
+        n = -(-lo // m) * m
+        if n <= hi:
+            return n
+    return lo
+
+
+def min_length(features, plan, audios, feats, bad, rate=16000) -> str:
+    """clips shorter than N samples padded with zeros to N before the front-end (transformers'
+    Qwen3-ASR extractor, min_length 8000): each clip the plan does not reproduce is shorter
+    than the others and has more frames than the plan gives it, and the plan reproduces the
+    port's features of it padded with zeros to N, N found from the frame count (the roundest
+    count of samples that gives it)"""
+    if not plan or not bad:
+        return ""
+    mf = _mels_first(plan)
+
+    def frames(n, a):
+        x = np.concatenate([a, np.zeros(n - a.size, np.float32)])
+        y = np.asarray(features(x, plan=plan), np.float64)
+        return y.T if mf else y
+    ns = []
+    try:
+        for k in bad:
+            a, f = audios[k], _frames(feats[k])
+            p = frames(a.size, a)
+            if f is None or p.ndim != 2:
+                return ""
+            f = f.T if f.shape[1] != p.shape[1] and f.shape[0] == p.shape[1] else f
+            if f.shape[1] != p.shape[1] or f.shape[0] <= p.shape[0]:
+                return ""
+            lo, hi = a.size, 2 * a.size + 1  # the shortest n giving at least f's frame count
+            while len(frames(hi, a)) < len(f):
+                lo, hi = hi, 2 * hi
+                if hi > 1 << 24:
+                    return ""
+            while lo + 1 < hi:
+                mid = (lo + hi) // 2
+                lo, hi = (mid, hi) if len(frames(mid, a)) < len(f) else (lo, mid)
+            top, step = hi, 1  # the longest n giving exactly that count
+            while len(frames(top + step, a)) == len(f) and step < 1 << 20:
+                top, step = top + step, 2 * step
+            end = top + step
+            while top + 1 < end:
+                mid = (top + end) // 2
+                top, end = (mid, end) if len(frames(mid, a)) == len(f) else (top, mid)
+            ns.append((hi, top))
+            if not _close(frames(_round_in(hi, top), a), f):
+                return ""
+    except (ValueError, RuntimeError):
+        return ""
+    lo, hi = max(n[0] for n in ns), min(n[1] for n in ns)
+    if lo > hi or any(a.size < lo for k, a in enumerate(audios) if k not in bad):
+        return ""  # (a clip the plan reproduces, shorter than N: not padded)
+    n = _round_in(lo, hi)
+    short = min(audios[k].size for k in bad)
+    return (f"the port pads a clip shorter than {n} samples ({n / rate:g} s) with zeros to {n} before its "
+            f"front-end (a minimum length: transformers' Qwen3-ASR extractor, min_length 8000): the clip of {short} "
+            f"samples gives the frames of {n} (the frame count puts the length between {lo} and {hi}); no plan "
+            f"field pads only the short clips (n_samples pads and cuts every clip): pad clips shorter than {n} "
+            f"samples with zeros before wmel.features")
+
+
+def _sliding_mean(u, win, minw, center):
+    """each frame's mean of the frames around it (Kaldi's apply-cmvn-sliding, torchaudio's
+    sliding_window_cmn): center False, frames t - win .. t, at least the first minw; center
+    True, win frames around t; the window moved inside the clip"""
+    t = len(u)
+    i = np.arange(t)
+    if center:
+        s, e = i - win // 2, i - win // 2 + win
+    else:
+        s, e = i - win, i + 1
+    e = np.where(s < 0, e - s, e)
+    s = np.maximum(s, 0)
+    if not center:
+        e = np.where(e > i, np.maximum(i + 1, minw), e)
+    over = np.maximum(e - t, 0)
+    s, e = np.maximum(s - over, 0), e - over
+    cs = np.concatenate([np.zeros((1, u.shape[1])), np.cumsum(u, 0)])
+    return (cs[e] - cs[s]) / (e - s)[:, None]
+
+
+def sliding_cmn(features, plan, audios, feats, bad) -> str:
+    """each frame less the mean of a window of frames around or before it (Kaldi's
+    apply-cmvn-sliding, torchaudio's sliding_window_cmn, cmn_window 600, min_cmn_window 100,
+    center False): the clip's mean on clips of up to min_cmn_window frames (the plan found
+    then normalises per utterance) and a running mean past it; tested as the plan without
+    its normalisation less that running mean against the port's features of each clip the
+    plan does not reproduce"""
+    if not plan or not bad:
+        return ""
+    if plan.get("normalize") != "mean":
+        return ""
+    raw = dict(plan, normalize="none")
+    held, longest = None, 0
+    for k in bad:
+        f = _frames(feats[k])
+        try:
+            u = np.asarray(features(audios[k], plan=raw), np.float64)
+        except (ValueError, RuntimeError):
+            return ""
+        if f is None or u.ndim != 2 or u.shape not in (f.shape, f.T.shape):
+            return ""
+        if u.shape != f.shape:
+            f = f.T
+        if _mels_first(plan):
+            u, f = u.T, f.T
+        t = len(f)
+        # min_cmn_window: the first frames' columns sum to 0 (they share one mean)
+        cs = np.abs(np.cumsum(f, 0)).max(1) <= 1e-4 * np.maximum(1, np.cumsum(np.abs(f), 0).max(1))
+        firsts = [int(n) + 1 for n in np.flatnonzero(cs[:-1]) if n >= 1][:3]
+        hits = {(c, m, w) for c, m in [(False, m) for m in firsts] + [(True, 0)]
+                for w in (100, 150, 200, 250, 300, 400, 500, 600, 800, 1000)
+                if not (c and w >= t) and not (not c and m > w) and _close(u - _sliding_mean(u, w, m, c), f)}
+        held = hits if held is None else held & hits
+        if not held:
+            return ""
+        longest = max(longest, t)
+    center, minw, win = min(held, key=lambda h: (h[0], h[2]))
+    if len({h[:2] for h in held}) > 1:
+        return ""
+    if center:
+        return (f"the port subtracts a centred sliding mean ({win} frames around each frame: Kaldi's "
+                f"apply-cmvn-sliding --center, torchaudio's sliding_window_cmn(center=True)): the clip's mean "
+                f"(normalize mean) on clips of up to {win} frames, another on longer ones; no plan field "
+                f"computes a sliding mean: use the plan with normalize none and subtract the sliding mean "
+                f"yourself, or normalize mean where every clip is at most {win} frames")
+    reach = (f"at most {win} (cmn_window)" if win < longest else
+             f"at most cmn_window, more than the {longest} frames of the longest probe (Kaldi's and torchaudio's 600)")
+    return (f"the port subtracts a causal sliding mean (Kaldi's apply-cmvn-sliding, torchaudio's "
+            f"sliding_window_cmn, wespeaker's: center False): each frame less the mean of the frames up to it, "
+            f"the first {minw} at least (min_cmn_window {minw}), {reach}; it equals the clip's mean (normalize "
+            f"mean) on clips of up to {minw} frames and differs on longer ones; no plan field computes a running "
+            f"mean: use the plan with normalize none and subtract the sliding mean yourself")
+
+
 def recognise(port, r, audios, feats, names, features) -> str:
     """the first convention that explains a port the answer does not reproduce ("" for none)"""
     bad = [k for k, c in enumerate(r["clips"]) if c["status"] == "differs" and k < len(audios)]
@@ -191,6 +343,12 @@ def recognise(port, r, audios, feats, names, features) -> str:
         return why
     plan = r.get("plan")
     why = energy_c0(features, plan, audios, feats) if plan else ""
+    if why:
+        return why
+    why = sliding_cmn(features, plan, audios, feats, bad)
+    if why:
+        return why
+    why = min_length(features, plan, audios, feats, bad)
     if why:
         return why
     return top_db_floor(port, max(a.size for a in audios))

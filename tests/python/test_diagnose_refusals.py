@@ -1,0 +1,94 @@
+"""wmel.diagnose(port, preset) on ports of conventions no plan expresses, recreated in numpy:
+the answer names the convention (r["not_expressible"], wmel._refusals) and what to do, and
+the recognisers name nothing on a port a plan expresses."""
+import numpy as np
+import pytest
+
+import wmel
+from wmel import _refusals
+
+SR = 16000
+
+
+def refused_for(port, claimed, words):
+    r = wmel.diagnose(port, claimed) if isinstance(claimed, str) else wmel.diagnose(port, plan=claimed)
+    assert not r["reproduces"] and not r["explained"], r["differences"]
+    why = r["not_expressible"]
+    assert all(w in why for w in words), why
+    return r
+
+
+def sliding_cmn(f, win=600, minw=100):
+    """Kaldi's apply-cmvn-sliding (center false) as a loop over frames: each frame less the mean
+    of frames t - win .. t, the window at least the first minw frames"""
+    out = np.empty_like(f)
+    for t in range(len(f)):
+        s, e = t - win, t + 1
+        if s < 0:
+            e, s = e - s, 0
+        if e > t:
+            e = max(t + 1, minw)
+        if e > len(f):
+            s, e = max(0, s - (e - len(f))), len(f)
+        out[t] = f[t] - f[s:e].mean(0)
+    return out
+
+
+def test_causal_sliding_mean_refused_with_the_reason():
+    # wespeaker's and Kaldi's fbank then apply-cmvn-sliding (cmn_window 600, min_cmn_window 100):
+    # the probes of up to 100 frames are the clip's mean, the 4 s one is not
+    def port(x):
+        return sliding_cmn(wmel.features(x, plan="kaldi").astype(np.float64)).astype(np.float32)
+    r = refused_for(port, "kaldi", ["causal sliding mean", "min_cmn_window 100", "normalize none"])
+    assert [c["stem"] for c in r["clips"] if c["status"] == "differs"] == ["long"], r["clips"]
+
+
+def test_sliding_mean_of_a_shorter_window_named_with_it():
+    def port(x):
+        f = wmel.features(x, plan={"frontend": "kaldi", "n_mels": 40}).astype(np.float64)
+        return sliding_cmn(f, win=300, minw=50).astype(np.float32)
+    refused_for(port, {"frontend": "kaldi", "n_mels": 40}, ["causal sliding mean", "min_cmn_window 50", "at most 300"])
+
+
+def test_minimum_length_by_zeros_refused_with_the_reason():
+    # transformers' Qwen3ASRFeatureExtractor (min_length 8000): a clip shorter than 0.5 s padded
+    # with zeros to 8000 samples before the log-mel
+    def port(x):
+        return wmel.features(np.pad(x, (0, max(0, 8000 - x.size))), plan="whisper-128")
+    refused_for(port, "whisper-128", ["shorter than 8000 samples (0.5 s)", "zeros", "between 8000 and 8159"])
+
+
+def test_minimum_length_of_one_second_refused_with_the_reason():
+    # three probes shorter than 16000 samples (601, 8000, 9600)
+    def port(x):
+        return wmel.features(np.pad(x, (0, max(0, SR - x.size))), plan="kaldi")
+    r = refused_for(port, "kaldi", ["shorter than 16000 samples (1 s)"])
+    assert {c["stem"] for c in r["clips"] if c["status"] == "differs"} == {"short", "full_scale", "lsb_silence"}
+
+
+def context(f, n=5, order="value"):
+    """SpeechBrain's ContextWindow(left_frames=n, right_frames=n): zeros past the edges, each
+    column's 2n + 1 frames together (value-major), or each frame's values together"""
+    p = np.pad(f, ((n, n), (0, 0)))
+    blocks = np.stack([p[k:k + len(f)] for k in range(2 * n + 1)], axis=1)  # (frames, context, values)
+    return (blocks.transpose(0, 2, 1) if order == "value" else blocks).reshape(len(f), -1)
+
+
+@pytest.mark.parametrize("order, word", [("value", "value-major"), ("frame", "frame-major")])
+def test_context_window_order_named(order, word):
+    # SpeechBrain's Fbank(context=True): 40 mels x 11 frames, the columns value-major
+    plan = {"frontend": "kaldi", "n_mels": 40}
+    r = refused_for(lambda x: context(wmel.features(x, plan=plan), order=order), plan,
+                    ["440 values a frame", "11 frames of context", word, "of 40 values"])
+    assert "delta" not in r["not_expressible"]
+
+
+def test_new_recognisers_leave_expressible_ports_alone():
+    # the plans' own features, every clip taken as not reproduced: no convention named
+    for plan in ({"frontend": "kaldi", "normalize": "mean"}, {"frontend": "whisper", "n_mels": 128}):
+        clips = [p["samples"] for p in wmel.probes(plan=plan)]
+        feats = [wmel.features(x, plan=plan) for x in clips]
+        bad = list(range(len(clips)))
+        assert _refusals.sliding_cmn(wmel.features, plan, clips, feats, bad) == ""
+        assert _refusals.min_length(wmel.features, plan, clips, feats, bad) == ""
+        assert _refusals.context_deltas(feats[0]) == ""
