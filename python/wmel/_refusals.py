@@ -332,6 +332,138 @@ def sliding_cmn(features, plan, audios, feats, bad) -> str:
             f"mean: use the plan with normalize none and subtract the sliding mean yourself")
 
 
+def _top_errors(features, q, x, segs, f, mf, g):
+    """the plan q's largest error in f's 3 largest values of each frame inside each segment of
+    segs but the last, those segments of the samples x scaled by g (frames across a
+    segment's edges left out)"""
+    y = x.copy()
+    for s in segs[:-1]:
+        y[s] *= np.float32(g)
+    v = np.asarray(features(y, plan=q), np.float64)
+    v = v.T if mf else v
+    if v.shape != f.shape:
+        return [np.inf] * len(segs)
+    hop = len(x) / len(v)
+    out = []
+    for s in segs:
+        a, b = int(s.start / hop) + 5, int(s.stop / hop) - 5
+        top = np.argsort(v[a:b], axis=1)[:, -3:]
+        out.append(float(np.max(np.abs(np.take_along_axis(v[a:b] - f[a:b], top, 1)))) if b > a else np.inf)
+    return out
+
+
+def filtered_input(port, plan, features, rate=16000) -> str:
+    """a filter on the samples before the front-end (a high-pass at 60-100 Hz: scipy.signal's
+    butter and sosfilt): on one clip of three tones (20 Hz, 50 Hz, 1 kHz, a third of a second
+    each) the port's largest values of each frame are the plan's of the 1 kHz tone as it is
+    and of the low tones made weaker, each by a scale (the lower the weaker); tried with the
+    plan found less the fields a search takes for a filter (preemph, remove_dc) and the frame
+    rule (valid), then with the plan found"""
+    if not plan or plan.get("n_ceps") or plan.get("linear_bins"):
+        return ""
+    n = rate // 3
+    t = np.arange(n) / rate
+    x = np.concatenate([0.25 * np.sin(2 * np.pi * fr * t) for fr in (20.0, 50.0, 1000.0)]).astype(np.float32)
+    segs = [slice(0, n), slice(n, 2 * n), slice(2 * n, 3 * n)]
+    try:
+        f = _frames(port(x.copy()))
+    except Exception:  # noqa: BLE001
+        return ""
+    if f is None:
+        return ""
+    mf = _mels_first(plan)
+    f = f.T if mf else f
+    bound = 1e-3 * max(1.0, float(np.nanmax(np.abs(f))))
+    for q in ({k: v for k, v in plan.items() if k not in ("preemph", "remove_dc", "valid", "preemph_mode")}, plan):
+        try:
+            one = _top_errors(features, q, x, segs, f, mf, 1.0)
+            if not (one[2] <= bound and min(one[:2]) > 10 * bound):
+                continue  # the 1 kHz tone not the plan's, or the low tones already are
+            gs = np.geomspace(1e-3, 1.0, 25)
+            es = np.array([_top_errors(features, q, x, segs, f, mf, g)[:2] for g in gs])
+            best = []
+            for c in range(2):  # each low tone's scale, refined between its grid's neighbours
+                i = int(np.argmin(es[:, c]))
+                fine = np.geomspace(gs[max(i - 1, 0)], gs[min(i + 1, len(gs) - 1)], 9)
+                ef = [_top_errors(features, q, x, segs, f, mf, g)[c] for g in fine]
+                best.append((float(fine[int(np.argmin(ef))]), min(ef)))
+        except (ValueError, RuntimeError):
+            return ""
+        (g20, e20), (g50, e50) = best
+        if g20 < g50 <= 0.95 and e20 <= 0.2 * one[0] and e50 <= 0.2 * one[1]:
+            return (f"the port filters the samples before its front-end (a high-pass: scipy.signal's butter and "
+                    f"sosfilt at 60-100 Hz): a tone of 20 Hz comes out about {-20 * np.log10(g20):.0f} dB weaker "
+                    f"and one of 50 Hz about {-20 * np.log10(g50):.0f} dB weaker than the plan's, one of 1 kHz as "
+                    f"the plan's; no plan field filters the samples (preemph and remove_dc are its only filters): "
+                    f"apply the same filter to the samples before wmel.features, or leave it out of the port")
+    return ""
+
+
+_BAND = (0.3, 0.45, 0.55, 0.65, 0.8, 0.9)  # the tones, as fractions of the plan's Nyquist
+
+
+def _tone_levels(f, n_seg):
+    """each tone's level in dB against the first segment's (a 1 kHz tone), the second segment
+    (the same tone 20 dB down) giving the features' unit, from the median over each segment's
+    middle frames of each frame's largest value (positive values 10 or 100 times larger for
+    20 dB, a magnitude or a power, taken as their logs); None where no unit is read"""
+    per = len(f) / n_seg
+    if per < 10:
+        return None
+    peak = [np.median(np.max(f[int(k * per) + 4:int((k + 1) * per) - 4], axis=1)) for k in range(n_seg)]
+    if np.all(f > 0) and 8 <= peak[0] / peak[1] <= 120:
+        peak = list(np.log(peak))
+    unit = (peak[0] - peak[1]) / 20
+    return None if not unit > 0 else [(p - peak[0]) / unit for p in peak[2:]]
+
+
+def band_limited(port, plan, features, rate=16000) -> str:
+    """the samples resampled to a lower rate (torchaudio.functional.resample 16 kHz -> 8 kHz)
+    or low-passed before the front-end: on one clip of a 1 kHz tone (at two levels, 20 dB
+    apart) and tones across the band (_BAND of the Nyquist), each a fifth of a second, the
+    port's tones above a frequency fall 20 dB or more below the plan's (its bank over the whole
+    band), the tones under it within 6 dB of the plan's"""
+    if not plan or plan.get("n_ceps"):
+        return ""
+    rate = int(plan.get("sample_rate", rate))
+    n = rate // 5
+    t = np.arange(n) / rate
+    tones = [1000.0] + [b * rate / 2 for b in _BAND]
+    x = np.concatenate([0.25 * np.sin(2 * np.pi * 1000.0 * t)] + [a * np.sin(2 * np.pi * fr * t) for a, fr in
+                       zip([0.025] + [0.25] * len(_BAND), tones)]).astype(np.float32)
+    q = {k: v for k, v in plan.items() if k not in ("high_freq", "low_freq")}
+    try:
+        f = _frames(port(x.copy()))
+        v = np.asarray(features(x, plan=q), np.float64)
+    except Exception:  # noqa: BLE001 (the port's error, or the plan's)
+        return ""
+    if f is None or v.ndim != 2 or not np.all(np.isfinite(f)):
+        return ""
+    mf = _mels_first(plan)
+    v = v.T if mf else v
+    if mf and f.shape[1] != v.shape[1] and f.shape[0] == v.shape[1]:
+        f = f.T
+    lp, lq = _tone_levels(f, len(tones) + 1), _tone_levels(v, len(tones) + 1)
+    if lp is None or lq is None or min(lq) < -20:
+        return ""  # (the plan's bank not over the whole band)
+    d = [p - q for p, q in zip(lp, lq)]
+    kept = [abs(e) <= 6 for e in d]
+    gone = [e <= -20 for e in d]
+    c = next((i for i, g in enumerate(gone) if g), None)
+    if c is None or c == 0 or not all(gone[c:]):
+        return ""
+    k = max(i for i in range(c) if kept[i]) if any(kept[:c]) else -1
+    if k < 0 or c - k > 2 or not all(kept[:k + 1]):
+        return ""  # (at most one tone between the last kept and the first gone)
+    lo, hi = _BAND[k] * rate / 2, _BAND[c] * rate / 2
+    return (f"the port's features hold nothing of the band above {lo:.0f}-{hi:.0f} Hz (a tone of {lo:.0f} Hz "
+            f"kept, tones of {hi:.0f} Hz and up {-max(d[c:]):.0f} dB or more weaker than the plan's, whose bank "
+            f"reaches {rate // 2} Hz): it resamples the clip to a lower rate ({2 * lo:.0f}-{2 * hi:.0f} Hz, as "
+            f"torchaudio.functional.resample to 8 kHz before an 8 kHz front-end) or low-passes it; no plan "
+            f"field resamples or filters the samples (high_freq ends the bank, not the band): resample the clip "
+            f"first and diagnose the port at the new rate (a plan with that sample_rate, frame_length, hop and n_fft)")
+
+
 def recognise(port, r, audios, feats, names, features) -> str:
     """the first convention that explains a port the answer does not reproduce ("" for none)"""
     bad = [k for k, c in enumerate(r["clips"]) if c["status"] == "differs" and k < len(audios)]
@@ -349,6 +481,12 @@ def recognise(port, r, audios, feats, names, features) -> str:
     if why:
         return why
     why = min_length(features, plan, audios, feats, bad)
+    if why:
+        return why
+    why = filtered_input(port, plan, features)
+    if why:
+        return why
+    why = band_limited(port, plan, features)
     if why:
         return why
     return top_db_floor(port, max(a.size for a in audios))

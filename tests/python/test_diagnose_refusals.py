@@ -83,6 +83,46 @@ def test_context_window_order_named(order, word):
     assert "delta" not in r["not_expressible"]
 
 
+def highpass(x, fc, rate=SR):
+    """a second-order Butterworth high-pass at fc Hz (the bilinear transform; scipy.signal's
+    butter(2, fc, "highpass") with lfilter), run sample by sample"""
+    k = np.tan(np.pi * fc / rate)
+    n = 1 / (1 + np.sqrt(2) * k + k * k)
+    b0, a1, a2 = n, 2 * (k * k - 1) * n, (1 - np.sqrt(2) * k + k * k) * n
+    y = np.empty(x.size)
+    x1 = x2 = y1 = y2 = 0.0
+    for i, v in enumerate(x.astype(np.float64).tolist()):
+        y[i] = b0 * (v - 2 * x1 + x2) - a1 * y1 - a2 * y2
+        x2, x1, y2, y1 = x1, v, y1, y[i]
+    return y.astype(np.float32)
+
+
+@pytest.mark.parametrize("claimed", ["whisper", "kaldi"])
+def test_highpass_before_the_front_end_refused_with_the_reason(claimed):
+    # a 100 Hz high-pass on the samples first (a rumble filter): the lowest mel rows weaker
+    r = refused_for(lambda x: wmel.features(highpass(x, 100.0), plan=claimed), claimed,
+                    ["filters the samples before its front-end", "20 Hz comes out about", "1 kHz as the plan's"])
+    db50 = float(r["not_expressible"].split("50 Hz about ")[1].split(" dB")[0])
+    assert 9 <= db50 <= 15, r["not_expressible"]  # (the filter's 12.3 dB at 50 Hz)
+
+
+def halve_rate(x, taps=63):
+    """16 kHz -> 8 kHz: a Hann-windowed sinc low-pass at 0.99 of the new Nyquist, every other sample"""
+    n = np.arange(taps) - taps // 2
+    h = 0.5 * 0.99 * np.sinc(0.5 * 0.99 * n) * np.hanning(taps)
+    return np.convolve(x.astype(np.float64), h, mode="same")[::2].astype(np.float32)
+
+
+@pytest.mark.parametrize("claimed, at8k", [
+    ({"frontend": "kaldi", "n_mels": 40},
+     {"frontend": "kaldi", "n_mels": 40, "sample_rate": 8000, "frame_length": 200, "hop": 80, "n_fft": 256}),
+    ({"frontend": "whisper"}, {"frontend": "whisper", "sample_rate": 8000, "frame_length": 200, "hop": 80, "n_fft": 200})])
+def test_resampled_to_8k_refused_with_the_reason(claimed, at8k):
+    # the clip resampled to 8 kHz, then the front-end at 8 kHz (same 10 ms hop, 25 ms frames)
+    refused_for(lambda x: wmel.features(halve_rate(x), plan=at8k), claimed,
+                ["nothing of the band above 3600-4400 Hz", "resamples the clip to a lower rate"])
+
+
 def test_new_recognisers_leave_expressible_ports_alone():
     # the plans' own features, every clip taken as not reproduced: no convention named
     for plan in ({"frontend": "kaldi", "normalize": "mean"}, {"frontend": "whisper", "n_mels": 128}):
@@ -92,3 +132,6 @@ def test_new_recognisers_leave_expressible_ports_alone():
         assert _refusals.sliding_cmn(wmel.features, plan, clips, feats, bad) == ""
         assert _refusals.min_length(wmel.features, plan, clips, feats, bad) == ""
         assert _refusals.context_deltas(feats[0]) == ""
+        port = lambda x, plan=plan: wmel.features(x, plan=plan)  # noqa: E731
+        assert _refusals.filtered_input(port, plan, wmel.features) == ""
+        assert _refusals.band_limited(port, plan, wmel.features) == ""
