@@ -1,6 +1,7 @@
 """Why no plan expresses a port (wmel.diagnose(port, ...) where the joint fit reproduces not
 every probe): the known conventions that no plan field computes, each tested on the port's
-own features (and, for two of them, on a clip or two more through the port) and named only
+own features (and, for some, on a clip or two more through the port: a clip of tones for a
+filter or a lower rate) and named only
 where the test holds (docs/porting.md, "What diagnose refuses").
 
 Each recogniser returns a sentence, or "" where its convention does not explain the port."""
