@@ -54,3 +54,25 @@ def test_speechbrain_fbank_context_window():
         with torch.no_grad():
             return sb(torch.from_numpy(x)[None]).numpy()[0]
     refused_for(port, "speechbrain-fbank", ["880 values a frame", "11 frames of context", "value-major", "of 80 values"])
+
+
+@pytest.mark.parametrize("order, fc", [(4, 80.0), (2, 60.0)])
+def test_scipy_butter_highpass_before_whisper(order, fc):
+    # scipy.signal.butter(..., "highpass", output="sos") and sosfilt on the samples, then Whisper's log-mel
+    sig = pytest.importorskip("scipy.signal")
+    sos = sig.butter(order, fc, "highpass", fs=16000, output="sos")
+    port = lambda x: wmel.features(sig.sosfilt(sos, x).astype(np.float32), plan="whisper")  # noqa: E731
+    refused_for(port, "whisper", ["filters the samples before its front-end", "1 kHz as the plan's"])
+
+
+def test_torchaudio_resample_to_8k_then_kaldi_fbank():
+    # torchaudio.functional.resample 16 kHz -> 8 kHz, then torchaudio's Kaldi fbank at 8 kHz
+    torch = pytest.importorskip("torch")
+    ta = pytest.importorskip("torchaudio")
+    import torchaudio.compliance.kaldi as kaldi
+
+    def port(x):
+        with torch.no_grad():
+            y = ta.functional.resample(torch.from_numpy(x)[None], 16000, 8000)
+            return kaldi.fbank(y * 32768, num_mel_bins=40, sample_frequency=8000, dither=0.0).numpy()
+    refused_for(port, {"frontend": "kaldi", "n_mels": 40}, ["nothing of the band above 3600", "resamples the clip"])
