@@ -465,6 +465,53 @@ def band_limited(port, plan, features, rate=16000) -> str:
             f"first and diagnose the port at the new rate (a plan with that sample_rate, frame_length, hop and n_fft)")
 
 
+def _step_kept(f):
+    """f (frames, values) of 1 s of noise then 2 s of it 20 dB louder: the late frames' step
+    from the quiet second's level over the first loud frames' (None where they do not jump
+    or the step stays past a fifth of the jump)"""
+    t = len(f)
+    if t < 60 or f.shape[1] < 4:
+        return None
+    third = t / 3
+    quiet = np.median(f[int(0.5 * third):int(third) - 2], axis=0)
+    lvl = np.median(np.abs(f - quiet), axis=1)  # each frame's step from the quiet level
+    a = int(third) + 2
+    jump, late = float(np.max(lvl[a:a + int(0.2 * third)])), float(np.median(lvl[int(2.7 * third):t - 2]))
+    noise = float(np.median(lvl[int(0.5 * third):int(third) - 2]))
+    return late / jump if jump > 3 * max(noise, 1e-6) and late <= 0.2 * jump else None
+
+
+def adaptive_gain(port, plan, rate=16000) -> str:
+    """a gain that follows the level over time (PCEN: librosa.pcen, an IIR smoother of each
+    channel's energy, time_constant 0.4 s, gain 0.98; an exponentially forgetting mean): on one
+    clip of noise 1 s at one level, then the same noise 20 dB louder for 2 s, the port's frames
+    jump at the step and fall back to within a fifth of the jump of the quiet second's, where a
+    log or a clip-wide normalisation keeps the step"""
+    rate = int(plan.get("sample_rate", rate)) if plan else rate
+    e = np.random.default_rng(5).standard_normal(rate).astype(np.float32)
+    x = np.concatenate([0.01 * e, 0.1 * e, 0.1 * e])
+    try:
+        f = _frames(port(x.copy()))
+    except Exception:  # noqa: BLE001
+        return ""
+    if f is None or not np.all(np.isfinite(f)):
+        return ""
+    for g in _orientations(f):  # (the frames' axis: the one the step is a third along)
+        late = _step_kept(g)
+        if late is not None:
+            break
+    else:
+        return ""
+    pcen = np.nanmin(f) >= -1e-6 * max(1.0, float(np.nanmax(np.abs(f))))
+    what = ("PCEN's per-channel energy normalisation (librosa.pcen: the energy over an IIR smoother of "
+            "it, time_constant 0.4 s, then a root; its values are never negative, as the port's)" if pcen else
+            "a mean or a gain that forgets the past (an online or sliding CMN)")
+    return (f"the port's features follow the clip's level over time: a step of 20 dB in the noise makes them jump "
+            f"and fall back within 2 s to {late:.0%} of the jump: {what}; no "
+            f"plan field adapts over time: compute the mel energies with a plan (log none) and apply the "
+            f"normalisation to them yourself")
+
+
 def recognise(port, r, audios, feats, names, features) -> str:
     """the first convention that explains a port the answer does not reproduce ("" for none)"""
     bad = [k for k, c in enumerate(r["clips"]) if c["status"] == "differs" and k < len(audios)]
@@ -488,6 +535,9 @@ def recognise(port, r, audios, feats, names, features) -> str:
     if why:
         return why
     why = band_limited(port, plan, features)
+    if why:
+        return why
+    why = adaptive_gain(port, plan)
     if why:
         return why
     return top_db_floor(port, max(a.size for a in audios))

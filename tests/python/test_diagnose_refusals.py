@@ -123,9 +123,30 @@ def test_resampled_to_8k_refused_with_the_reason(claimed, at8k):
                 ["nothing of the band above 3600-4400 Hz", "resamples the clip to a lower rate"])
 
 
+def pcen(S, hop=160, gain=0.98, bias=2.0, power=0.5, time_constant=0.4, eps=1e-6):
+    """librosa.pcen of S (frames, mels): each mel's energy over the power gain of its IIR
+    smoother (started at the first frame's value), plus bias, to the power, less bias's"""
+    t = time_constant * SR / hop
+    b = (np.sqrt(1 + 4 * t * t) - 1) / (2 * t * t)
+    m, out = S[0].copy(), np.empty_like(S)
+    for i, e in enumerate(S):
+        m = (1 - b) * m + b * e
+        out[i] = (e * np.exp(-gain * (np.log(eps) + np.log1p(m / eps))) + bias) ** power - bias ** power
+    return out
+
+
+def test_pcen_refused_with_the_reason():
+    # librosa.pcen of the mel energies in place of their log
+    def port(x):
+        S = wmel.features(x, plan={"frontend": "kaldi", "n_mels": 40, "log": "none", "scale": 1.0})
+        return pcen(S.astype(np.float64)).astype(np.float32)
+    refused_for(port, {"frontend": "kaldi", "n_mels": 40}, ["follow the clip's level over time", "PCEN"])
+
+
 def test_new_recognisers_leave_expressible_ports_alone():
     # the plans' own features, every clip taken as not reproduced: no convention named
-    for plan in ({"frontend": "kaldi", "normalize": "mean"}, {"frontend": "whisper", "n_mels": 128}):
+    for plan in ({"frontend": "kaldi", "normalize": "mean"}, {"frontend": "whisper", "n_mels": 128},
+                 {"frontend": "nemo"}, {"frontend": "kaldi", "log": "none"}):
         clips = [p["samples"] for p in wmel.probes(plan=plan)]
         feats = [wmel.features(x, plan=plan) for x in clips]
         bad = list(range(len(clips)))
@@ -135,3 +156,4 @@ def test_new_recognisers_leave_expressible_ports_alone():
         port = lambda x, plan=plan: wmel.features(x, plan=plan)  # noqa: E731
         assert _refusals.filtered_input(port, plan, wmel.features) == ""
         assert _refusals.band_limited(port, plan, wmel.features) == ""
+        assert _refusals.adaptive_gain(port, plan) == ""

@@ -76,3 +76,13 @@ def test_torchaudio_resample_to_8k_then_kaldi_fbank():
             y = ta.functional.resample(torch.from_numpy(x)[None], 16000, 8000)
             return kaldi.fbank(y * 32768, num_mel_bins=40, sample_frequency=8000, dither=0.0).numpy()
     refused_for(port, {"frontend": "kaldi", "n_mels": 40}, ["nothing of the band above 3600", "resamples the clip"])
+
+
+def test_librosa_pcen():
+    # librosa's mel power spectrogram through librosa.pcen (its default time_constant 0.4 s), scaled as its docs say
+    librosa = pytest.importorskip("librosa")
+
+    def port(x):
+        S = librosa.feature.melspectrogram(y=x, sr=16000, n_fft=512, hop_length=160, n_mels=64)
+        return librosa.pcen(S * (2 ** 31), sr=16000, hop_length=160).astype(np.float32)
+    refused_for(port, "whisper", ["follow the clip's level over time", "PCEN"])
