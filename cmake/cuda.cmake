@@ -9,7 +9,9 @@
 # glue is sanitized, the .cu file is not, and the cuda tests get protect_shadow_gap=0.
 # WMEL_CUDA_ARCHS empty: machine code for every major architecture the toolkit builds from
 # Volta (sm_70; CUDA 13 starts at Turing, sm_75) to Hopper (sm_90), plus sm_90's PTX, which
-# the driver compiles for newer GPUs (Blackwell) at first use.
+# the driver compiles for newer GPUs (Blackwell) at first use (WMEL_CUDA_ARCHS_ALL; the
+# Makefile's test builds give one PTX architecture, and test_cuda_ptxas compiles and checks
+# every architecture of this list whatever the build's).
 set(WMEL_CUDA_ARCHS "" CACHE STRING "CUDA architectures for the backend (empty: sm_70/75..sm_90 + PTX)")
 
 set(WMEL_CUDA_ENABLED OFF)
@@ -91,17 +93,20 @@ if(WMEL_CUDA_EMU)
     target_link_libraries(wmel_${b} PRIVATE wmel_static)
   endforeach()
 elseif(WMEL_CUDA_ENABLED)
+  # the default list for this toolkit
+  execute_process(COMMAND ${CMAKE_CUDA_COMPILER} --version OUTPUT_VARIABLE _nvv ERROR_QUIET)
+  string(REGEX MATCH "release ([0-9]+)" _m "${_nvv}")
+  if(CMAKE_MATCH_1 AND CMAKE_MATCH_1 GREATER_EQUAL 13)
+    set(WMEL_CUDA_ARCHS_ALL "75-real;80-real;86-real;89-real;90-real;90-virtual") # sm_70 dropped in CUDA 13
+  else()
+    set(WMEL_CUDA_ARCHS_ALL "70-real;75-real;80-real;86-real;89-real;90-real;90-virtual")
+  endif()
   if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
     if(WMEL_CUDA_ARCHS STREQUAL "")
-      execute_process(COMMAND ${CMAKE_CUDA_COMPILER} --version OUTPUT_VARIABLE _nvv ERROR_QUIET)
-      string(REGEX MATCH "release ([0-9]+)" _m "${_nvv}")
-      if(CMAKE_MATCH_1 AND CMAKE_MATCH_1 GREATER_EQUAL 13)
-        set(WMEL_CUDA_ARCHS "75-real;80-real;86-real;89-real;90-real;90-virtual") # sm_70 dropped in CUDA 13
-      else()
-        set(WMEL_CUDA_ARCHS "70-real;75-real;80-real;86-real;89-real;90-real;90-virtual")
-      endif()
+      set(CMAKE_CUDA_ARCHITECTURES ${WMEL_CUDA_ARCHS_ALL})
+    else()
+      set(CMAKE_CUDA_ARCHITECTURES ${WMEL_CUDA_ARCHS})
     endif()
-    set(CMAKE_CUDA_ARCHITECTURES ${WMEL_CUDA_ARCHS})
   endif()
   enable_language(CUDA)
   find_package(CUDAToolkit REQUIRED)

@@ -1,7 +1,8 @@
 #!/bin/sh
 # ptxas_check.sh NVCC SOURCE_DIR "ARCHS" -- register use and spills of the CUDA backend's
-# kernels (src/cuda/*.cu) for every real architecture in ARCHS (CMake's
-# CMAKE_CUDA_ARCHITECTURES: "75-real;80-real;...;90-virtual"), from ptxas -v. Prints one
+# kernels (src/cuda/*.cu) for every real architecture in ARCHS (a CMake architecture list,
+# "75-real;80-real;...;90-virtual": tests/cuda/CMakeLists.txt gives the default list and the
+# build's), from ptxas -v. Prints one
 # line per kernel and architecture and fails when a kernel spills registers to local
 # memory, with one exception: k_smooth's double division by 9 calls the division's slow
 # path, a real call across which ptxas may save up to 8 bytes (its stack frame); a spill
