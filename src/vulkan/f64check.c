@@ -3,12 +3,16 @@
  * shaders/f64check.comp (arith_f64.glsl built as frames.comp's and finish.comp's float64
  * variants) runs the division, the square root, the product and the log the device's
  * frames and finish take on a table of cases: operands with full 53-bit mantissas from
- * 2^-100 to 2^100, values near 1, perfect squares, and pseudo-random pairs. The host
- * compares the division, the square root and the product bit for bit with its own
- * (IEEE's correctly rounded results, which the CPU's finish takes), the log with the exact
- * value in long double (within 2^-50 of max(1, |log a|)). A device that rounds one of them
- * differently keeps its frames, but its finish runs on the host (the CPU's bytes); the
- * verdict is kept per device, driver build and testing switch for the process.
+ * 2^-100 to 2^100, values near 1, perfect squares, and pseudo-random pairs, and the
+ * finish's correction step (r_div_fix, r_sqrt_fix) on the device's division and square
+ * root. The host compares all but the log bit for bit with its own (IEEE's correctly
+ * rounded results, which the CPU's finish takes), the log with the exact value in long
+ * double (within 2^-50 of max(1, |log a|)). A device that rounds one of them differently
+ * keeps its frames, but its finish runs on the host (the CPU's bytes), except where only
+ * the division or the square root is off and the corrected ones are exact: its finish
+ * corrects them (finish.comp's F64_FIX). The verdict is kept per device, driver build and
+ * testing switch for the process; so are the verdicts of the finish's own self-test on a
+ * fixed clip (backend.c), per finish too.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "../internal.h"
