@@ -678,8 +678,8 @@ struct wmel_ctx {
     struct wmel_fe *fe;    /* the compiled plan (fe/fe.h), whatever its geometry: its
                               tables and its algorithm (fe->algo) */
     int vals_f32;          /* the backend's plan_frames write float32 values (set by its init) */
-    char backend_why[224]; /* why this backend (wmel_backend_reason) */
-    char backend_note[160]; /* what the backend's init adds to it ("" none): a self-test's narrowing */
+    char backend_why[400]; /* why this backend (wmel_backend_reason) */
+    char backend_note[256]; /* what the backend's init adds to it ("" none): a self-test's narrowing */
     /* A device backend that computes a plan of Whisper's geometry with the general algorithm
      * (Voxtral Realtime's fixed max, framing from sample 0): a CPU ctx of the plan's own
      * algorithm (pfa400, pfa400-snip), whose float32 kernels refuse samples the device's

@@ -53,7 +53,11 @@ typedef struct vk_state {
     long long off;      /* signal index of frame 0's first sample */
     size_t sig_limit;   /* WMEL_VULKAN_SIGNAL_LIMIT: samples a round at most (0: the buffer's) */
     int finish;         /* the plan's finish may run on the device (finish.comp; vk_plan_finish) */
-    char f64_why[200];  /* float64: the self-test's failure that keeps the finish on the host ("" none) */
+    char f64_why[256];  /* float64: the self-test's failure that keeps the finish on the host ("" none):
+                           the arithmetic's (f64check.c) or the finish's on the fixed clip */
+    char f64_arith[256]; /* float64: the arithmetic's self-test's failure, corrected or not ("" passed) */
+    int f64_fix;        /* float64: the finish's divisions and square roots corrected (finish.comp's F64_FIX) */
+    int index;          /* the device's index (wmel__vk_list's) */
     uint32_t fin_fmaj, fin_mode; /* vkw_finish's fmaj and mode for the plan */
     int post;           /* the finish's frames go through the post stage on the device (VKW_FM_POST) */
     int ceps;           /* the plan's cepstra computed on the device (frames.comp's CEPS): its values */
@@ -214,6 +218,7 @@ _Static_assert(WMEL_DP_PAD_ZERO == 0 && WMEL_DP_PAD_REFLECT == 1 && WMEL_DP_PAD_
                "the lowered padding's rules are frames.comp's VKW_F_REFLECT values");
 
 static int ff_self_test(const wmel_ctx *ctx, vk_state *st);
+static int f64_fin_self_test(wmel_ctx *ctx, vk_state *st);
 static uint32_t safe_bits(void);
 
 static void vk_free(wmel_ctx *ctx)
@@ -437,8 +442,10 @@ static int vk_cpu_frames(wmel_ctx *ctx, vk_state *st, int n_fft)
 }
 
 /* float64 on device `index`: its self-test (f64check.c), whose failure keeps the finish on
- * the host (st->f64_why, the sentence). WMEL_OK, or the status of a self-test that could
- * not run (a bad value of its testing switch, the device's failure). */
+ * the host (st->f64_why, the sentence), except where only the division or the square root
+ * is off and the corrected ones are exact (st->f64_fix: the finish corrects them; the
+ * sentence in st->f64_arith alone). WMEL_OK, or the status of a self-test that could not
+ * run (a bad value of its testing switch, the device's failure). */
 static int vk_f64_trust(vk_state *st, int index)
 {
     vkw_dev devs[VKW_MAX_DEVS];
@@ -448,7 +455,9 @@ static int vk_f64_trust(vk_state *st, int index)
     vkw_f64check chk;
     if ((rc = wmel__vk_f64check(&devs[index], index, &chk)) != WMEL_OK)
         return rc == WMEL_ERR_NO_MEMORY || rc == WMEL_ERR_THREAD ? rc : WMEL_ERR_BACKEND_UNAVAILABLE;
-    if (!chk.passed) wmel__vk_f64check_sentence(&chk, st->f64_why, sizeof st->f64_why);
+    if (!chk.passed) wmel__vk_f64check_sentence(&chk, st->f64_arith, sizeof st->f64_arith);
+    if (!chk.passed && !chk.fixed) snprintf(st->f64_why, sizeof st->f64_why, "%s", st->f64_arith);
+    st->f64_fix = chk.fixed;
     return WMEL_OK;
 }
 
@@ -480,7 +489,8 @@ static int vk_init(wmel_ctx *ctx)
         free(st);
         return rc;
     }
-    snprintf(ctx->backend_note, sizeof ctx->backend_note, "%.159s", st->f64_why);
+    st->index = index;
+    snprintf(ctx->backend_note, sizeof ctx->backend_note, "%s", st->f64_arith);
     for (int i = 0; i < N_OPS; i++) atomic_init(&st->op_backend[i], WMEL_BACKEND_VULKAN);
     if (pthread_mutex_init(&st->lock, NULL) != 0) {
         free(st);
@@ -494,17 +504,18 @@ static int vk_init(wmel_ctx *ctx)
        CPU's frames, the reason in the ctx's backend reason) */
     const int noise = !st->pfa && dp.dither_on;
     vkw_shape shape = {dp.fl, dp.nbins, dp.n_fft, dp.fft, dp.reduce, dp.sh_words, dp.dft_words, {0}, {0}, ff_fma,
-                       st->finish || st->pfa_fin, st->ceps, noise};
+                       st->finish || st->pfa_fin, st->ceps, noise, st->f64_fix,
+                       arith == VKW_ARITH_F64 && (wmel__vk_f64_break() & 2) > 0};
     for (int t = 0; t < dp.n_stages; t++) shape.radix[t] = dp.radix[t];
     vk_framing(&dp, shape.framing);
-    rc = noise && st->f64_why[0] ? VKW_DECLINE /* the noise needs float64's operations: the note says why */
+    rc = noise && st->f64_arith[0] ? VKW_DECLINE /* the noise needs float64's operations: the note says why */
          : dp.framing_ok ? wmel__vk_open(&st->w, index, arith, &shape, L.words, L.int_words)
                          : wmel__vk_detail(VKW_DECLINE, "Vulkan: framing %d has no device framing; the frames run on "
                                                         "the CPU", p->framing);
     if (rc == VKW_DECLINE && !st->pfa) { /* a frame too long for the shared memory, a framing the shader does
                                             not know, the noise the device cannot draw: the CPU's frames,
                                             answered up front */
-        if (noise && !st->f64_why[0]) snprintf(ctx->backend_note, sizeof ctx->backend_note, "%.159s", wmel__detail_get());
+        if (noise && !st->f64_arith[0]) snprintf(ctx->backend_note, sizeof ctx->backend_note, "%.159s", wmel__detail_get());
         return vk_cpu_frames(ctx, st, dp.n_fft);
     }
     if (rc != WMEL_OK) {
@@ -532,6 +543,10 @@ static int vk_init(wmel_ctx *ctx)
     ctx->vals_f32 = vals_f32;
     snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "vulkan-%s-%s%d",
              arith == VKW_ARITH_FF ? (ff_fma ? "ff-fma" : "ff") : "f64", fft ? "fft" : "dft", dp.n_fft);
+    if (arith == VKW_ARITH_F64 && (st->finish || st->pfa_fin) && (rc = f64_fin_self_test(ctx, st)) != WMEL_OK) {
+        vk_free(ctx); /* the device failed to run it */
+        return rc;
+    }
     return WMEL_OK;
 }
 
@@ -2161,6 +2176,144 @@ static int ff_self_test(const wmel_ctx *ctx, vk_state *st)
                                "|value|) from the float64 reference's (at most %.0e expected; frame %zu, column "
                                "%zu of %zu); the frames run on the CPU", wmel__vk_device_name(st->w), worst,
                                FF_SELF_TOL, wt, wc, nc);
+    return WMEL_OK;
+}
+
+/* ---- float64's finish self-test at create ---- */
+
+/* The fixed clip: n samples (0.5 s), loud at both ends (two tones and a little noise, 0.8
+ * of full scale at the end), exact zeros in the middle fifth (frames of silence: the log's
+ * guard, the normalisation's spread between them). */
+static void fin_clip(float *x, size_t n)
+{
+    const size_t a = n * 2 / 5, b = n * 3 / 5;
+    unsigned r = 2463534242u;
+    for (size_t i = 0; i < n; i++) {
+        r = r * 1664525u + 1013904223u;
+        const double d = (double)i, noise = 0.05 * ((double)(r >> 8) / 8388608.0 - 1.0);
+        x[i] = i < a    ? (float)(0.5 * sin(0.0731 * d) + 0.25 * sin(0.61 * d + 0.3) + noise)
+               : i >= b ? (float)(0.6 * sin(0.0217 * d + 1.0) + 0.15 * sin(1.3 * d) + noise)
+                        : 0.0f;
+    }
+}
+
+/* Whisper's geometry: the fixed clip's output through the device's finish (dev) and the
+ * host's on the device's frames (host), [n_mels][nf] each; *words their length. */
+static int fin_pair_pfa(wmel_ctx *ctx, vk_state *st, const float *x, size_t n, float **dev, float **host,
+                        size_t *words)
+{
+    const size_t nf = wmel_n_frames(n, 0);
+    *words = nf * (size_t)ctx->params.n_mels;
+    *dev = malloc(*words * sizeof(float));
+    *host = malloc(*words * sizeof(float));
+    if (!*dev || !*host) return WMEL_ERR_NO_MEMORY;
+    wmel_clips c;
+    memset(&c, 0, sizeof c);
+    c.f32 = x;
+    c.batch = 1;
+    c.n = c.pcm_stride = n;
+    c.batch_norm = WMEL_BATCH_PER_CLIP;
+    c.out = *dev;
+    c.out_len = *words;
+    int fin = 0, rc = vk_clips(ctx, &c, &fin);
+    if (rc == WMEL_OK && fin != WMEL_BACKEND_VULKAN) rc = VKW_DECLINE; /* not finished there: not judged */
+    st->pfa_fin = 0; /* the host's finish of the device's frames */
+    c.out = *host;
+    if (rc == WMEL_OK) rc = vk_clips(ctx, &c, &fin);
+    st->pfa_fin = 1;
+    return rc;
+}
+
+/* Any other plan: the same, in the plan's layout (rows x cols). */
+static int fin_pair_gen(wmel_ctx *ctx, const float *x, size_t n, float **dev, float **host, size_t *words)
+{
+    size_t rows = 0, cols = 0;
+    int rc = wmel__fe_shape(&ctx->fe->p, n, &rows, &cols);
+    if (rc != WMEL_OK) return rc;
+    if (!(vk_plan_stages(ctx, n, rows, cols) & WMEL__STAGE_FINISH)) return VKW_DECLINE; /* not judged */
+    const size_t nc = wmel__fe_computed(&ctx->fe->p, n), vb = ctx->vals_f32 ? sizeof(float) : sizeof(double);
+    *words = rows * cols;
+    *dev = malloc(*words * sizeof(float));
+    *host = malloc(*words * sizeof(float));
+    void *vals = malloc(nc * (size_t)ctx->fe->n_cols * vb + 1);
+    rc = *dev && *host && vals ? vk_plan_finish(ctx, x, n, *dev, rows, cols) : WMEL_ERR_NO_MEMORY;
+    if (rc == WMEL_OK) rc = vk_plan_frames(ctx, x, n, nc, vals); /* the host's finish of the device's frames */
+    if (rc == WMEL_OK) rc = wmel__fe_cpu_given(ctx, x, n, *host, vals);
+    if (rc == WMEL__HANDBACK) rc = VKW_DECLINE, (void)__atomic_exchange_n(&ctx->hb_kind, 0, __ATOMIC_RELAXED);
+    free(vals);
+    return rc;
+}
+
+/* The finish a ctx makes on the device, named for the sentence. */
+static const char *fin_name(const vk_state *st)
+{
+    if (st->pfa) return st->fin_mode & VKW_FM_SMOOTH ? "Whisper's clamp and 3x3 average" : "Whisper's clamp";
+    switch (st->fin_mode & VKW_FM_MV) {
+    case 0:
+    case 1: return st->fin_mode & VKW_FM_ALL ? "the normalisation over all columns" : "the per-feature normalisation";
+    case 3: return "the clip's max clamp";
+    default: return st->post ? "the post stage" : "the layout (no normalisation)";
+    }
+}
+
+/* The fixed clip's bytes from the device's finish against the host's on the same frames:
+ * "" into why where equal, else the sentence (the finish, the first value that differs,
+ * both values, their distance in float32 steps, how many differ); 1 into *judged where the
+ * device finished the clip. WMEL_OK, or the status of a dispatch that failed. */
+static int fin_judge(wmel_ctx *ctx, vk_state *st, char *why, size_t len, int *judged)
+{
+    const size_t n = (size_t)(st->pfa ? 16000 : ctx->fe->p.sample_rate) / 2;
+    float *x = malloc(n * sizeof(float)), *dev = NULL, *host = NULL;
+    size_t words = 0;
+    int rc = x ? WMEL_OK : WMEL_ERR_NO_MEMORY;
+    if (rc == WMEL_OK) {
+        fin_clip(x, n);
+        rc = st->pfa ? fin_pair_pfa(ctx, st, x, n, &dev, &host, &words) : fin_pair_gen(ctx, x, n, &dev, &host, &words);
+    }
+    why[0] = '\0';
+    *judged = rc == WMEL_OK;
+    size_t first = words, off = 0;
+    for (size_t i = 0; rc == WMEL_OK && i < words; i++)
+        if (memcmp(&dev[i], &host[i], sizeof(float)) != 0) off++, first = first < words ? first : i;
+    if (off) {
+        int32_t a, b;
+        memcpy(&a, &dev[first], 4);
+        memcpy(&b, &host[first], 4);
+        const long long steps = llabs((long long)(a < 0 ? INT32_MIN - a : a) - (long long)(b < 0 ? INT32_MIN - b : b));
+        if (snprintf(why, len, "float64 finish self-test failed: %s of a fixed clip: %zu of %zu values off the host's, "
+                 "the first [%zu] %.9g not %.9g (%lld float32 steps); the finish runs on the host", fin_name(st), off,
+                 words, first, (double)dev[first], (double)host[first], steps) < 0)
+            why[0] = '\0';
+    }
+    free(x);
+    free(dev);
+    free(host);
+    return rc == VKW_DECLINE ? WMEL_OK : rc;
+}
+
+/* Before a float64 ctx's finish runs on the device: the fixed clip's finish judged
+ * (fin_judge), once per device, driver, testing switch and finish in the process; where
+ * its bytes differ, the finish runs on the host (st->f64_why, the ctx's note). WMEL_OK, or
+ * the status of a dispatch that failed. */
+static int f64_fin_self_test(wmel_ctx *ctx, vk_state *st)
+{
+    vkw_dev devs[VKW_MAX_DEVS];
+    int n = 0;
+    int rc = wmel__vk_list(devs, &n);
+    if (rc != WMEL_OK || st->index >= n) return rc == WMEL_ERR_NO_MEMORY ? rc : WMEL_ERR_BACKEND_UNAVAILABLE;
+    const int brk = wmel__vk_f64_break();
+    const uint32_t kind = st->fin_mode | (st->post ? VKW_FM_POST : 0u) | (st->f64_fix ? 1u << 31 : 0u);
+    char why[256];
+    if (!wmel__vk_f64fin_kept(&devs[st->index], brk, kind, why, sizeof why)) {
+        int judged = 0;
+        if ((rc = fin_judge(ctx, st, why, sizeof why, &judged)) != WMEL_OK) return rc;
+        if (judged) wmel__vk_f64fin_keep(&devs[st->index], brk, kind, why);
+    }
+    if (why[0]) {
+        snprintf(st->f64_why, sizeof st->f64_why, "%s", why);
+        snprintf(ctx->backend_note, sizeof ctx->backend_note, "%s", why);
+        st->finish = st->pfa_fin = 0;
+    }
     return WMEL_OK;
 }
 

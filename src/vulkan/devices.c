@@ -3,7 +3,8 @@
  * its type, the arithmetic a ctx takes there by default (float64 where it has
  * shaderFloat64, else float-float), and its self-tests: the float-float self-test
  * (ffcheck.c, run here where it has not run in the process), the float64 one where the
- * device has float64 (f64check.c, the same) and, where it ran, the timing
+ * device has float64 (f64check.c, the same), the finish's on a fixed clip where a float64
+ * ctx ran it in the process, and, where it ran, the timing
  * of the two arithmetics (arith_probe.c).
  */
 #define _POSIX_C_SOURCE 200809L
@@ -67,7 +68,11 @@ int wmel__vk_devices(wmel_device *out, int cap)
             if (wmel__vk_f64check(&devs[i], i, &fc) == WMEL_OK) wmel__vk_f64check_sentence(&fc, f64, sizeof f64);
             else snprintf(f64, sizeof f64, "float64 self-test not run: %.150s", wmel__detail_get());
         }
-        snprintf(o->self_test, sizeof o->self_test, "%.200s%s%.180s%.120s", ff, f64[0] ? "; " : "", f64, timed);
+        char fin[256]; /* the finish's self-test on a fixed clip, where a float64 ctx ran it in the process */
+        wmel__vk_f64fin_sentence(&devs[i], fin, sizeof fin);
+        if (snprintf(o->self_test, sizeof o->self_test, "%.200s%s%.180s%s%s%.120s", ff, f64[0] ? "; " : "", f64,
+                     fin[0] ? "; " : "", fin, timed) < 0)
+            o->self_test[0] = '\0';
     }
     return n;
 }

@@ -111,9 +111,14 @@ typedef struct vkw_shape {
     int finish;                 /* 1: the finish pipeline (finish.comp) made too */
     int ceps;                   /* 1: the frames' cepstra (frames.comp's CEPS), not their log mels */
     int noise;                  /* 1: the dither's noise drawn (frames_noise_f64: float64, shaderInt64) */
+    int f64_fix;                /* float64: the finish's divisions and square roots corrected (finish.comp's F64_FIX) */
+    int f64_fin_break;          /* float64: the finish's divisions off on purpose (F64_FIN_BREAK, a testing switch) */
 } vkw_shape;
-/* arith_ff.glsl's specialisation constant FF_FMA (an id no shader uses for its own) */
+/* arith_ff.glsl's specialisation constant FF_FMA (an id no shader uses for its own); finish.comp's
+   float64 F64_FIX and F64_FIN_BREAK */
 #define VKW_SPEC_FF_FMA 40
+#define VKW_SPEC_F64_FIX 41
+#define VKW_SPEC_F64_FIN_BREAK 42
 enum {
     VKW_ALGO_DFT, VKW_ALGO_FFT
 };
@@ -428,10 +433,11 @@ const char *wmel__vk_ff_prim_name(int k);
  * measurements. */
 int wmel__vk_ffcheck(const vkw_dev *d, int index, vkw_ffcheck *out);
 /* The float64 self-test (f64check.c, shaders/f64check.comp): the division, square root,
- * log and product of arith_f64.glsl on the device over a table of cases, the division, the
- * square root and the product bit for bit against the host's (IEEE's), the log within
+ * log and product of arith_f64.glsl on the device over a table of cases, and the finish's
+ * correction step (r_div_fix, r_sqrt_fix) on the device's division and square root: all
+ * but the log bit for bit against the host's (IEEE's), the log within
  * 2^VKW_F64_LOG_BAR_LOG2 of max(1, |log a|). */
-#define VKW_F64_NOP 4
+#define VKW_F64_NOP 6
 #define VKW_F64_LOG_BAR_LOG2 (-50)
 typedef struct vkw_f64check {
     int cases;
@@ -439,9 +445,11 @@ typedef struct vkw_f64check {
     int first_off[VKW_F64_NOP]; /* the first case off (log: past the bar); -1 none */
     double log_worst;           /* the log's worst error, relative to max(1, |log a|) */
     int broken;                 /* WMEL_VULKAN_F64CHECK_BREAK's division broken on purpose */
-    int passed;
+    int passed;                 /* the division, square root, product and log pass */
+    int fixed;                  /* not passed, but only the division or the square root is off and
+                                   the corrected ones are exact: the finish corrects them (F64_FIX) */
 } vkw_f64check;
-/* "division", "square root", "log", "product". */
+/* "division", "square root", "log", "product", "corrected division", "corrected square root". */
 const char *wmel__vk_f64_op_name(int k);
 /* The verdict for device `index` (d as listed), run once per device, driver and testing
  * switch in the process (thread-safe): WMEL_OK with the measurements in out (passed or
@@ -450,6 +458,17 @@ const char *wmel__vk_f64_op_name(int k);
 int wmel__vk_f64check(const vkw_dev *d, int index, vkw_f64check *out);
 /* The verdict as one sentence ("float64 self-test passed: ..." or "... failed: ..."). */
 void wmel__vk_f64check_sentence(const vkw_f64check *res, char *msg, size_t len);
+/* The testing switch WMEL_VULKAN_F64CHECK_BREAK: bit 1 the self-test's division broken
+ * (div), bit 2 the finish's (fin; finish.comp's F64_FIN_BREAK); 0 in a build without the
+ * test door; -1 a bad value. */
+int wmel__vk_f64_break(void);
+/* The float64 finish's self-test on a fixed clip (backend.c runs it; kept here per device,
+ * driver, testing switch and finish: `kind`, the finish's mode word and the arithmetic's
+ * correction): 1 with the kept verdict's sentence in why ("" passed) where it ran, else 0. */
+int wmel__vk_f64fin_kept(const vkw_dev *d, int brk, uint32_t kind, char *why, size_t len);
+void wmel__vk_f64fin_keep(const vkw_dev *d, int brk, uint32_t kind, const char *why);
+/* The verdicts kept for device d as one sentence into buf ("" none ran). */
+void wmel__vk_f64fin_sentence(const vkw_dev *d, char *buf, size_t len);
 /* The Vulkan devices as wmel_devices lists them (devices.c): up to cap into out, with each
  * one's default arithmetic and its float-float self-test's result (run here where it has
  * not run); the count, 0 where the loader lists none or cannot be opened. */

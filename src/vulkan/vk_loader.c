@@ -1252,8 +1252,9 @@ static int make_module(vkw *w, const uint32_t *code, size_t words, int fc, VkSha
 }
 
 /* The finish pipeline (finish.comp) in the arithmetic's variant, on the frames' pipeline
- * layout (its bindings 0 and 4; its push constants a vkw_finish). */
-static int finish_pipeline(vkw *w, int arith, int ff_fma)
+ * layout (its bindings 0 and 4; its push constants a vkw_finish), with the shape's
+ * specialisation constants (FF_FMA; float64's F64_FIX and F64_FIN_BREAK). */
+static int finish_pipeline(vkw *w, int arith, const vkw_shape *shape)
 {
     vk_fns *f = &w->f;
     const uint32_t *code = wmel__spv_finish_f64;
@@ -1270,9 +1271,10 @@ static int finish_pipeline(vkw *w, int arith, int ff_fma)
                          "building the finish's shader (vkCreateShaderModule)");
     if (rc != WMEL_OK) return rc;
     VkResult r;
-    const int32_t fma = ff_fma != 0; /* arith_ff.glsl's FF_FMA, as the frames' */
-    const VkSpecializationMapEntry se = {VKW_SPEC_FF_FMA, 0, 4};
-    VkSpecializationInfo spec = {1, &se, sizeof fma, &fma};
+    /* arith_ff.glsl's FF_FMA, as the frames'; float64's F64_FIX and F64_FIN_BREAK */
+    const int32_t sv[3] = {shape->ff_fma != 0, shape->f64_fix != 0, shape->f64_fin_break != 0};
+    const VkSpecializationMapEntry se[3] = {{VKW_SPEC_FF_FMA, 0, 4}, {VKW_SPEC_F64_FIX, 4, 4}, {VKW_SPEC_F64_FIN_BREAK, 8, 4}};
+    VkSpecializationInfo spec = {3, se, sizeof sv, sv};
     VkPipelineShaderStageCreateInfo st = {VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO, NULL, 0,
                                           VK_SHADER_STAGE_COMPUTE_BIT, w->fshader, "main", &spec};
     VkComputePipelineCreateInfo ci = {VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO, NULL, 0, st, w->layout,
@@ -1526,7 +1528,7 @@ static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, siz
     int staged = 0;
     if ((rc = open_buffers(w, arith, shape, pr.deviceType, &z, &staged)) != WMEL_OK) return rc;
     if ((rc = frames_pipeline(w, arith, shape)) != WMEL_OK) return rc;
-    if (shape->finish && (rc = finish_pipeline(w, arith, shape->ff_fma)) != WMEL_OK) return rc;
+    if (shape->finish && (rc = finish_pipeline(w, arith, shape)) != WMEL_OK) return rc;
     if ((rc = descriptor_pool(w)) != WMEL_OK) return rc;
     if ((rc = slot_dset(w, 0)) != WMEL_OK) return rc;
     if ((rc = make_commands(w, (uint32_t)family, "")) != WMEL_OK) return rc;

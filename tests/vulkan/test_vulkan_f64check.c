@@ -1,14 +1,23 @@
 /*
- * test_vulkan_f64check.c -- the float64 self-test (src/vulkan/f64check.c) on the first
- * Vulkan device with float64 (lavapipe in `make test-vulkan`): it passes there (the
- * division, the square root and the product bit for bit with the host's, the log within
- * 2^-50), its verdict is kept (a second call gives the same), `wmel_devices` says so, and
- * a float64 ctx makes its finish on the device. With the testing switch
- * WMEL_VULKAN_F64CHECK_BREAK=div (the division a reciprocal and a product) it fails, the
- * division named; a float64 ctx then makes its finish on the host (no finish counted on
- * the device, the bytes the CPU backend's), and wmel_backend_reason and the refusal of
- * wmel_vulkan_features_device say why. A bad value of the switch refuses the ctx. Exit 77 without a device with
- * float64.
+ * test_vulkan_f64check.c -- the float64 self-tests (src/vulkan/f64check.c, and the finish's
+ * on a fixed clip in backend.c) on the first Vulkan device with float64 (lavapipe in `make
+ * test-vulkan`): the arithmetic's passes there (the division, the square root, the product
+ * and the corrected division and square root bit for bit with the host's, the log within
+ * 2^-50), its verdict is kept (a second call gives the same), `wmel devices` says so, and
+ * a float64 ctx makes its finish on the device after the fixed clip's finish gave the
+ * host's bytes, with the CPU backend's bytes. With the testing switch
+ * WMEL_VULKAN_F64CHECK_BREAK:
+ *   div      the self-test's division a reciprocal and a product: it fails, the division
+ *            named, but the correction step makes it exact (from that division, and from a
+ *            square root 2^-30 off): the finish stays on the device, corrected, the bytes
+ *            the CPU's;
+ *   fin      the finish's divisions 2^-30 off: the arithmetic passes, the fixed clip's
+ *            finish does not: the reason names the finish and the first value off, the
+ *            finish runs on the host (none counted on the device), the bytes the CPU's,
+ *            and wmel_vulkan_features_device refuses the ctx with the reason;
+ *   div+fin  both: the finish's divisions corrected, the fixed clip passes again, the
+ *            finish on the device with the CPU's bytes.
+ * A bad value of the switch refuses the ctx. Exit 77 without a device with float64.
  */
 #define _GNU_SOURCE /* RTLD_NODELETE */
 #include "testutil.h"
@@ -105,25 +114,48 @@ int main(void)
     printf("%s: %s\n", devs[0].name, line);
     CHECK(finished_on_device("passed") == 1, "passed: the finish on the device");
 
-    /* the division broken on purpose: refused, the finish on the host */
+    /* the self-test's division broken on purpose: refused, corrected, the finish on the device */
     t_setenv("WMEL_VULKAN_F64CHECK_BREAK", "div", 1);
     rc = wmel__vk_f64check(&devs[0], 0, &r);
-    CHECK(rc == WMEL_OK && !r.passed && r.broken == 1 && r.n_off[0] > 0 && r.n_off[1] == 0,
-          "break div: %d passed %d, %d divisions off", rc, r.passed, r.n_off[0]);
-    CHECK(devices_line(line, sizeof line) && strstr(line, "float64 self-test failed") && strstr(line, "division"),
+    CHECK(rc == WMEL_OK && !r.passed && r.fixed && r.broken == 1 && r.n_off[0] > 0 && r.n_off[1] == 0 &&
+              r.n_off[4] == 0 && r.n_off[5] == 0,
+          "break div: %d passed %d fixed %d, %d divisions off, %d corrected ones, %d corrected roots", rc, r.passed,
+          r.fixed, r.n_off[0], r.n_off[4], r.n_off[5]);
+    CHECK(devices_line(line, sizeof line) && strstr(line, "float64 self-test failed") && strstr(line, "division") &&
+              strstr(line, "corrects them on the device"),
           "wmel_devices with the division broken: '%s'", line);
     printf("WMEL_VULKAN_F64CHECK_BREAK=div: %s\n", line);
-    CHECK(finished_on_device("broken") == 0, "broken: the finish on the host");
+    CHECK(finished_on_device("div") == 1, "div: the finish on the device, corrected");
+    /* the finish's divisions off: the fixed clip refuses the finish */
+    t_setenv("WMEL_VULKAN_F64CHECK_BREAK", "fin", 1);
+    CHECK(wmel__vk_f64check(&devs[0], 0, &r) == WMEL_OK && r.passed, "break fin: the arithmetic passes");
+    CHECK(finished_on_device("fin") == 0, "fin: the finish on the host");
     {
         int st = 0;
         wmel_ctx *c = nemo(WMEL_BACKEND_VULKAN, &st);
+        const char *why = c ? wmel_backend_reason(c) : "";
+        CHECK(strstr(why, "float64 finish self-test failed: the per-feature normalisation of a fixed clip") &&
+                  strstr(why, "the finish runs on the host"),
+              "wmel_backend_reason: '%s'", why);
+        printf("WMEL_VULKAN_F64CHECK_BREAK=fin: %s\n", why);
         wmel_vulkan_memory m = {0};
         m.fd = -1;
         rc = c ? wmel_vulkan_features_device(c, &m, WMEL_SAMPLE_F32, 1, 16000, 16000, &m, 1) : st;
-        CHECK(rc == WMEL_ERR_BACKEND_UNAVAILABLE && strstr(wmel_vulkan_error_detail(), "float64 self-test failed"),
-              "wmel_vulkan_features_device with the division broken: %d '%s'", rc, wmel_vulkan_error_detail());
-        CHECK(c && strstr(wmel_backend_reason(c), "float64 self-test failed"), "wmel_backend_reason: '%s'",
-              c ? wmel_backend_reason(c) : "");
+        CHECK(rc == WMEL_ERR_BACKEND_UNAVAILABLE && strstr(wmel_vulkan_error_detail(), "finish self-test failed"),
+              "wmel_vulkan_features_device with the finish broken: %d '%s'", rc, wmel_vulkan_error_detail());
+        wmel_destroy(c);
+    }
+    CHECK(devices_line(line, sizeof line) && strstr(line, "float64 finish self-test failed"),
+          "wmel_devices with the finish broken: '%s'", line);
+    /* both: the finish's divisions corrected, the fixed clip passes */
+    t_setenv("WMEL_VULKAN_F64CHECK_BREAK", "div+fin", 1);
+    CHECK(finished_on_device("div+fin") == 1, "div+fin: the finish on the device, corrected");
+    {
+        int st = 0;
+        wmel_ctx *c = nemo(WMEL_BACKEND_VULKAN, &st);
+        CHECK(c && !strstr(wmel_backend_reason(c), "finish self-test failed") &&
+                  strstr(wmel_backend_reason(c), "corrects them on the device"),
+              "div+fin: wmel_backend_reason: '%s'", c ? wmel_backend_reason(c) : "");
         wmel_destroy(c);
     }
     t_setenv("WMEL_VULKAN_F64CHECK_BREAK", "maybe", 1);

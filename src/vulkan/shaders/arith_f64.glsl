@@ -25,6 +25,75 @@ R r_neg(R a) { return -a; }
 R r_max(R a, R b) { return a < b ? b : a; }
 bool r_lt(R a, R b) { return a < b; }
 
+/* The correction step for a device whose division or square root rounds differently from
+ * IEEE's (f64check.c finds it so, and finds the corrected ones exact): the device's quotient
+ * q0 of a / b (or root s0 of a) refined once, q1 = q0 + (a - b q0) / b, then moved to its
+ * neighbour where the exact residual of q1 says a / b (sqrt a) lies past the midpoint
+ * between them: IEEE's correctly rounded result where the device's result is within about
+ * 2^-26 of the exact one. The residuals are Dekker's exact product (Veltkamp's split, every
+ * operation `precise`), not fma, which Vulkan does not promise fused. Outside 1e-270 ..
+ * 1e270 (the operands, the result) the device's own result is kept. */
+double r_away(double x) /* the next double from finite x != 0, away from zero */
+{
+    uvec2 u = unpackDouble2x32(x);
+    u.x += 1u;
+    if (u.x == 0u) u.y += 1u;
+    return packDouble2x32(u);
+}
+double r_toward(double x) /* the next double toward zero */
+{
+    uvec2 u = unpackDouble2x32(x);
+    if (u.x == 0u) u.y -= 1u;
+    u.x -= 1u;
+    return packDouble2x32(u);
+}
+bool r_fix_range(double x) { return x >= 1e-270LF && x <= 1e270LF; }
+
+/* c - x y, exact where it is a double (x y within a factor 2 of c) */
+double r_resid(double x, double y, double c)
+{
+    precise double p = x * y;
+    precise double t = 134217729.0LF * x; /* 2^27 + 1 */
+    precise double xh = t - (t - x);
+    precise double xl = x - xh;
+    t = 134217729.0LF * y;
+    precise double yh = t - (t - y);
+    precise double yl = y - yh;
+    precise double e = ((xh * yh - p) + xh * yl + xl * yh) + xl * yl; /* x y = p + e exactly */
+    precise double r = (c - p) - e;
+    return r;
+}
+
+R r_div_fix(R q0, R a, R b)
+{
+    precise double A = abs(a), B = abs(b), Q = abs(q0);
+    if (!r_fix_range(A) || !r_fix_range(B) || !r_fix_range(Q)) return q0;
+    precise double d0 = r_resid(Q, B, A) / B;
+    precise double q = Q + d0;
+    if (!r_fix_range(q)) return q0;
+    precise double r = r_resid(q, B, A); /* exact: a / b = q + r / b */
+    precise double up = r_away(q), dn = r_toward(q);
+    precise double hu = B * (up - q) * 0.5LF, hd = B * (q - dn) * 0.5LF; /* exact: powers of two times B */
+    if (r > hu) q = up;
+    else if (-r > hd) q = dn;
+    return q0 < 0.0LF ? -q : q;
+}
+
+R r_sqrt_fix(R s0, R a)
+{
+    if (!r_fix_range(a) || !r_fix_range(s0)) return s0;
+    precise double d0 = r_resid(s0, s0, a) / (s0 + s0);
+    precise double s = s0 + d0;
+    precise double r = r_resid(s, s, a); /* exact: a = s^2 + r */
+    precise double up = r_away(s), dn = r_toward(s);
+    /* past the midpoints: a > (s + u/2)^2 iff a - s^2 - s u > 0 (a multiple of u^2, s u
+       exact), and a < (s - d/2)^2 iff a - s^2 + s d <= 0: the signs survive the rounding */
+    precise double tu = r - s * (up - s), td = r + s * (s - dn);
+    if (tu > 0.0LF) s = up;
+    else if (td <= 0.0LF) s = dn;
+    return s;
+}
+
 R r_log(R x)
 {
     if (!(x > 0.0LF)) return x == 0.0LF ? -1.0LF / 0.0LF : (x - x) / (x - x); /* -inf; NaN */

@@ -38,8 +38,25 @@
 
 #ifdef WMEL_ARITH_FF
 #include "arith_ff.glsl"
+R fin_div(R a, R b) { return r_div(a, b); }
+R fin_sqrt(R a) { return r_sqrt(a); }
 #else
 #include "arith_f64.glsl"
+/* float64's divisions and square roots: the device's, or with F64_FIX (the device's own
+   round differently from IEEE's, its corrected ones do not: f64check.c) through the
+   correction step (arith_f64.glsl's r_div_fix, r_sqrt_fix). F64_FIN_BREAK (the testing
+   switch WMEL_VULKAN_F64CHECK_BREAK=fin) makes each division 2^-30 of the quotient off on
+   purpose, so that a test can see the fixed clip's self-test refuse the finish, and the
+   correction step correct it. */
+layout(constant_id = 41) const int F64_FIX = 0;
+layout(constant_id = 42) const int F64_FIN_BREAK = 0;
+R fin_div(R a, R b)
+{
+    precise R q = r_div(a, b);
+    if (F64_FIN_BREAK != 0) q = q * (1.0LF + 1.0LF / 1073741824.0LF);
+    return F64_FIX != 0 ? r_div_fix(q, a, b) : q;
+}
+R fin_sqrt(R a) { return F64_FIX != 0 ? r_sqrt_fix(r_sqrt(a), a) : r_sqrt(a); }
 #endif
 
 #define WG 64
@@ -189,19 +206,19 @@ void all_stats(uint lid, uint mv, uint st)
     const uint n = nv * pc.n_cols;
     const R rn = r_from_u(n);
     R mu = zero;
-    if (nv != 0u) mu = r_div(tot, rn);
+    if (nv != 0u) mu = fin_div(tot, rn);
     R den = r_from_f(1.0);
     if ((pc.mode & M_MEAN_ONLY) == 0u) {
         R ss = zero;
         for (uint c = 0u; c < pc.n_cols; c++) ss = r_add(ss, col_sum(c, lid, true, mu));
         R var = zero;
         if ((pc.mode & M_POP) != 0u) {
-            if (n != 0u) var = r_div(ss, rn);
+            if (n != 0u) var = fin_div(ss, rn);
         } else if (n > 1u) {
-            var = r_div(ss, r_sub(rn, r_from_f(1.0)));
+            var = fin_div(ss, r_sub(rn, r_from_f(1.0)));
         }
         const R eps = r_from_s(tab[T_NORM_EPS]);
-        den = mv == 1u ? r_sqrt(r_add(var, eps)) : r_add(r_sqrt(var), eps);
+        den = mv == 1u ? fin_sqrt(r_add(var, eps)) : r_add(fin_sqrt(var), eps);
     }
     den = den_floor(den, mu);
     if (lid == 0u) {
@@ -239,7 +256,7 @@ void smooth_rows(uint i0, uint d)
             const R lc = r_add(c > 0u ? r_from_f(outf[row + c - 1u]) : zero, r_from_f(outf[row + c]));
             s[k] = r_add(lc, c + 1u < pcols ? r_from_f(outf[row + c + 1u]) : zero);
         }
-        outf[pout + i] = r_to_f(r_div(r_add(r_add(s[0], s[1]), s[2]), r_from_f(9.0)));
+        outf[pout + i] = r_to_f(fin_div(r_add(r_add(s[0], s[1]), s[2]), r_from_f(9.0)));
     }
 }
 
@@ -272,7 +289,7 @@ void post_rows(uint i0, uint d)
                 acc = r_add(acc, r_mul(r_from_f(float(e)), r_sub(r_from_f(outf[src + a * w + cq]),
                                                                  r_from_f(outf[src + b * w + cq]))));
             }
-            o = r_to_f(r_div(acc, r_from_s(tab[T_POST_DENOM])));
+            o = r_to_f(fin_div(acc, r_from_s(tab[T_POST_DENOM])));
         }
         if (cat != 0u) o = r_to_f(r_add(r_mul(r_from_f(o), r_from_s(tab[cat + j])), r_from_s(tab[cat + pcols + j])));
         bad = bad || (floatBitsToUint(o) & 0x7f800000u) == 0x7f800000u;
@@ -331,19 +348,19 @@ void main()
         pos = r_lt(zero, den);
     } else if (mv != 2u) {
         mu = col_sum(c, lid, false, zero);
-        if (nv != 0u) mu = r_div(mu, r_from_f(float(nv)));
+        if (nv != 0u) mu = fin_div(mu, r_from_f(float(nv)));
         if ((pc.mode & M_MEAN_ONLY) != 0u) {
             den = r_from_f(1.0);
         } else {
             const R ss = col_sum(c, lid, true, mu);
             R var = zero;
             if ((pc.mode & M_POP) != 0u) {
-                if (nv != 0u) var = r_div(ss, r_from_f(float(nv)));
+                if (nv != 0u) var = fin_div(ss, r_from_f(float(nv)));
             } else if (nv > 1u) {
-                var = r_div(ss, r_from_f(float(nv - 1u)));
+                var = fin_div(ss, r_from_f(float(nv - 1u)));
             }
             const R eps = r_from_s(tab[T_NORM_EPS]);
-            den = mv == 1u ? r_sqrt(r_add(var, eps)) : r_add(r_sqrt(var), eps);
+            den = mv == 1u ? fin_sqrt(r_add(var, eps)) : r_add(fin_sqrt(var), eps);
         }
         den = den_floor(den, mu); /* eps 0: den <= 1e-12 |mean| is a constant column's, 0 */
         pos = r_lt(zero, den);
@@ -357,7 +374,7 @@ void main()
                 precise float w = ((v < lo ? lo : v) + 4.0) * 0.25;
                 o = w;
             } else {
-                o = mv == 2u ? v : pos ? r_to_f(r_div(r_sub(r_from_f(v), mu), den)) : 0.0;
+                o = mv == 2u ? v : pos ? r_to_f(fin_div(r_sub(r_from_f(v), mu), den)) : 0.0;
             }
         } else if (ext) { /* the appended finish: pad_value up to the output's frames */
             o = t < nfo ? pc.pad : (pc.mode & M_FILL) != 0u ? intBitsToFloat(ints[I_STACK_FILL]) : 0.0;
@@ -385,24 +402,24 @@ void main()
         barrier();
         g_out = true;
         R m = col_sum(c, lid, false, zero);
-        if (nv != 0u) m = r_div(m, r_from_f(float(nv)));
+        if (nv != 0u) m = fin_div(m, r_from_f(float(nv)));
         R d = r_from_f(1.0);
         if ((pc.mode & M_MEAN_ONLY) == 0u) {
             const R ss = col_sum(c, lid, true, m);
             R var = zero;
             if ((pc.mode & M_POP) != 0u) {
-                if (nv != 0u) var = r_div(ss, r_from_f(float(nv)));
+                if (nv != 0u) var = fin_div(ss, r_from_f(float(nv)));
             } else if (nv > 1u) {
-                var = r_div(ss, r_from_f(float(nv - 1u)));
+                var = fin_div(ss, r_from_f(float(nv - 1u)));
             }
-            const R sd = r_sqrt(var), eps = r_from_s(tab[T_NORM_EPS]);
+            const R sd = fin_sqrt(var), eps = r_from_s(tab[T_NORM_EPS]);
             d = den_floor(r_lt(eps, sd) ? sd : eps, m); /* eps 0: a constant column's 0 */
         }
         const bool dpos = r_lt(zero, d);
         for (uint t = lid; t < nfo && t < T; t += WG) {
             const uint at_o = out_at + (pc.fmaj != 0u ? t * cols + c : c * cols + t);
             float o = outf[at_o];
-            if (t < nv) o = dpos ? r_to_f(r_div(r_sub(r_from_f(o), m), d)) : 0.0;
+            if (t < nv) o = dpos ? r_to_f(fin_div(r_sub(r_from_f(o), m), d)) : 0.0;
             if ((pc.mode & M_COLS) != 0u) {
                 const uint at = uint(ints[I_COLS_AT]);
                 o = r_to_f(r_add(r_mul(r_from_f(o), r_from_s(tab[at + c])), r_from_s(tab[at + pc.n_cols + c])));
