@@ -286,7 +286,7 @@ int wmel__cu_arith_pick(wmel_ctx *ctx, int whisper, int *ff)
     if (*ff) {
         if (!wmel__cu_ffcheck_run(dev, msg, sizeof msg)) {
             if (asked != WMEL_CUDA_ARITH_AUTO || by_env) {
-                char d[320];
+                char d[sizeof msg + 96];
                 snprintf(d, sizeof d, "CUDA: %s; float-float asked for (%s): use float64 or the CPU backend", msg,
                          by_env ? "WMEL_CUDA_ARITHMETIC" : "params.cuda_arith");
                 wmel__detail(d);
