@@ -191,8 +191,9 @@ static int end_zeros(const wmel_frontend_plan *q, const wmel_frontend_plan *clai
 }
 
 /* q's frame count as a rule: each valid mode's count, no count fixed (n_frames) and no zeros
-   up to one clip's length (pad_multiple); the count of them in v (cap 16: and scipy's zero padding, of the window found or
-   claimed, and the zeros after the clip of a centred framing's port that frames from the first sample, end_zeros) */
+   up to one clip's length (pad_multiple); the count of them in v (cap 24: and scipy's zero padding, of the window found or
+   claimed, the zeros after the clip of a centred framing's port that frames from the first sample, end_zeros, and
+   a stacked plan's other rules for its last row, stack_tail) */
 static int rule_variants(const wmel_frontend_plan *q, const wmel_frontend_plan *claimed, wmel_frontend_plan *v)
 {
     int n = 0;
@@ -216,6 +217,14 @@ static int rule_variants(const wmel_frontend_plan *q, const wmel_frontend_plan *
         if (scipy_framing(q, claimed, k, &v[n])) n++;
     for (int k = 0; k < 2; k++)
         if (end_zeros(q, claimed, k, &v[n])) n++;
+    /* stacked rows: the last row's rule (zeros, dropped, trimmed frames, the last frame again) */
+    for (int t = 0; t < 4 && q->stack > 1; t++) {
+        if (t == q->stack_tail) continue;
+        v[n] = *q;
+        if (v[n].n_frames) v[n].n_frames = 0, v[n].pad_value = claimed->pad_value;
+        v[n].stack_tail = t;
+        if (!wmel_plan_check(&v[n], NULL, 0)) n++;
+    }
     return n;
 }
 
@@ -393,6 +402,9 @@ static void rule_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const wme
         snprintf(d->found, sizeof d->found, "%s", VALID_NAMES[q->valid]);
         d->without = -1;
     }
+    static const char *const TAIL[] = {"zero", "drop", "trim", "last"};
+    if (q->stack_tail != claimed->stack_tail && (unsigned)q->stack_tail < 4 && (unsigned)claimed->stack_tail < 4)
+        set_diff(m, "stack_tail", TAIL[claimed->stack_tail], TAIL[q->stack_tail]);
     /* the search's notes on its own count dropped */
     drop_notes(m, "extra frame");
     drop_notes(m, "fewer frame");
@@ -477,7 +489,7 @@ static int try_fit(joint_state *s, int k, int from_answer, char *err, size_t err
     }
     const wmel_frontend_plan *a = answer_of(s->r, start);
     const wmel_frontend_plan *base = a ? a : s->r->has_plan ? &s->r->plan : NULL;
-    wmel_frontend_plan take, v[16 + 8];
+    wmel_frontend_plan take, v[16 + 4 + 4 + 8];
     int best_ok = s->have ? s->n_ok : -1, got = 0, rule = 0, framed = 0;
     const int base_framing = base ? base->framing : start->framing; /* (base may point into s->r, which a search reuses) */
     if (a) got = consider(s, a, &take, &best_ok);
@@ -646,6 +658,24 @@ static int structural_starts(const wmel_frontend_plan *c, const wmel_dg_clip *cl
             }
         }
         if (!c->n_ceps) bin_starts(c, clip, w, v, &n);
+        /* an energy column first where the claim has none (torchaudio's kaldi.fbank(use_energy=True):
+           its floor 1, the energy of the windowed frame or the raw one), or none where it has one */
+        for (int k = 0; k < 6 && w > 1 && w - 1 <= 512 && !c->n_ceps; k++) {
+            wmel_frontend_plan p = *c;
+            static const double FLOORS[] = {-1, 1, 0};
+            p.use_energy = !c->use_energy;
+            p.n_mels = (int)w - p.use_energy;
+            if (p.use_energy) {
+                if (FLOORS[k % 3] >= 0) {
+                    if (FLOORS[k % 3] == c->energy_floor) continue;
+                    p.energy_floor = FLOORS[k % 3];
+                }
+                if (k >= 3) p.energy_windowed = !c->energy_windowed;
+            } else if (k) {
+                break;
+            }
+            add_start(p, clip, v, &n, MAX_STARTS);
+        }
         if (w > (size_t)c->use_energy && w - (size_t)c->use_energy <= 512) {
             wmel_frontend_plan p = *c;
             p.n_mels = (int)(w - (size_t)c->use_energy);
@@ -658,6 +688,40 @@ static int structural_starts(const wmel_frontend_plan *c, const wmel_dg_clip *cl
         }
     }
     return n;
+}
+
+/* The deltas' window W (3, 5, 7 or 9: N = (W - 1) / 2 frames each side) where the second half
+   of each frame's values in clip c are the regression deltas of the first half over the frames
+   (edges repeated: torchaudio's compute_deltas, python_speech_features' delta, appended as
+   numpy's hstack does), in either orientation; 0 where none is */
+static int delta_window(const wmel_dg_clip *c)
+{
+    size_t a[2];
+    if (port_axes(c, a) != 2 || a[0] * a[1] != c->n_feat) return 0;
+    for (int o = 0; o < 2; o++) {
+        const size_t nt = a[o], w = a[1 - o], h = w / 2;
+#define X(t, j) ((double)c->feat[o ? (size_t)(j) * a[1] + (size_t)(t) : (size_t)(t) * a[1] + (size_t)(j)])
+        if (w % 2 || w < 16 || nt < 8) continue;
+        for (int nk = 1; nk <= 4; nk++) {
+            double den = 0, err = 0, sc = 0;
+            for (int k = 1; k <= nk; k++) den += 2.0 * k * k;
+            for (size_t t = 0; t < nt && err <= 1e-3 * (sc > 1 ? sc : 1); t++)
+                for (size_t j = 0; j < h; j++) {
+                    double d = 0;
+                    for (int k = 1; k <= nk; k++) {
+                        const size_t up = t + (size_t)k < nt ? t + (size_t)k : nt - 1, dn = t >= (size_t)k ? t - (size_t)k : 0;
+                        d += k * (X(up, j) - X(dn, j));
+                    }
+                    const double y = X(t, h + j), e = fabs(d / den - y);
+                    if (!isfinite(e)) return 0;
+                    if (e > err) err = e;
+                    if (fabs(y) > sc) sc = fabs(y);
+                }
+            if (err <= 1e-3 * (sc > 1 ? sc : 1)) return 2 * nk + 1;
+        }
+#undef X
+    }
+    return 0;
 }
 
 /* the fields a structural start sets, named against the claimed plan c */
@@ -679,11 +743,14 @@ static void structural_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, con
     SDIFF(linear_bins, "%d")
     SDIFF(first_bin, "%d")
     SDIFF(energy_floor, "%.17g")
+    SDIFF(delta_win, "%d")
     SDIFF(n_fft, "%d")
     SDIFF(frame_length, "%d")
 #undef SDIFF
     if (q->log != c->log && (unsigned)q->log < 6 && (unsigned)c->log < 6)
         set_diff(m, "log", LOG_NAMES[c->log], LOG_NAMES[q->log]);
+    if (q->energy_windowed != c->energy_windowed) /* (the JSON's raw_energy: its negation) */
+        set_diff(m, "raw_energy", c->energy_windowed ? "false" : "true", q->energy_windowed ? "false" : "true");
 }
 
 static int cmp_start(const void *x, const void *y)
@@ -704,7 +771,18 @@ static int try_structural(joint_state *s, char *err, size_t err_len)
         free(v), free(rank);
         return 0;
     }
-    const int nv = structural_starts(s->claimed, &s->clips[0], v);
+    int nv = structural_starts(s->claimed, &s->clips[0], v);
+    const int dw = s->claimed->delta_win || s->claimed->n_ceps || s->claimed->stack > 1 ? 0 : delta_window(&s->clips[0]);
+    if (dw) { /* each frame's values and their deltas: half the values the bank's */
+        size_t a[2];
+        port_axes(&s->clips[0], a);
+        for (int ax = 0; ax < 2; ax++) {
+            wmel_frontend_plan p = *s->claimed;
+            p.n_mels = (int)(a[ax] / 2) - p.use_energy;
+            p.delta_win = dw;
+            if (p.n_mels >= 8) add_start(p, &s->clips[0], v, &nv, MAX_STARTS);
+        }
+    }
     wmel_frontend_plan take;
     int best_ok = s->have ? s->n_ok : 0, got = 0, searched = 0, rc = 0;
     for (int i = 0; i < nv; i++) {
@@ -778,6 +856,33 @@ static int linear_values(const wmel_dg_clip *c)
     return ok && hi > 0 && (hi > 1e4f || (double)hi > 1e6 * (double)lo);
 }
 
+/* 2: clip c's values normalised per row or per column (each series' mean within 1e-3 of 0
+   and its spread within 2 % of 1, over at least 8 values), 1: their means 0 only, 0: neither */
+static int normalised_values(const wmel_dg_clip *c)
+{
+    size_t a[2];
+    if (port_axes(c, a) != 2 || a[0] * a[1] != c->n_feat) return 0;
+    int best = 0;
+    for (int o = 0; o < 2; o++) {
+        const size_t ns = a[1 - o], len = a[o]; /* series, values in each */
+        if (len < 8) continue;
+        int means = 1, spreads = 1;
+        for (size_t k = 0; k < ns && means; k++) {
+            double s1 = 0, s2 = 0;
+            for (size_t i = 0; i < len; i++) {
+                const double v = c->feat[o ? k * a[1] + i : i * a[1] + k];
+                s1 += v, s2 += v * v;
+            }
+            const double mean = s1 / (double)len, var = s2 / (double)len - mean * mean;
+            means = isfinite(mean) && fabs(mean) < 1e-3;
+            spreads &= var > 0 && fabs(sqrt(var) - 1) < 2e-2;
+        }
+        const int got = means ? (spreads ? 2 : 1) : 0;
+        if (got > best) best = got;
+    }
+    return best;
+}
+
 static void start_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const wmel_frontend_plan *c);
 
 /* Plans the port's values call for whatever its shape, each taken only as it is (no search from
@@ -805,6 +910,22 @@ static int try_exact_starts(joint_state *s)
         p.log = WMEL_LOG_NONE;
         add_start(p, c0, v, &n, CAP);
         if (n) names[n - 1] = NULL;
+    }
+    /* values normalised per row or column the claim leaves as they are: a normalisation after
+       the claim's (then_norm after Whisper's whole: SpeechBrain's sentence InputNormalization),
+       or one where it has none, the spread divided with ddof 0 and 1 */
+    const int normed = c->norm == WMEL_NORM_WHOLE || c->norm == WMEL_NORM_NONE ? normalised_values(c0) : 0;
+    for (int k = 0; normed && k < 6; k++) {
+        static const char *const KIND[] = {"mean_var", "mean", "per_feature"};
+        if (k / 2 == 2 && (normed != 2 || c->norm == WMEL_NORM_WHOLE || c->frontend != WMEL_FRONTEND_NEMO)) continue;
+        if (k / 2 == 0 && normed != 2) continue;
+        wmel_frontend_plan p = *c;
+        if (wmel_plan_set(&p, c->norm == WMEL_NORM_WHOLE ? "then_norm" : "normalize", KIND[k / 2], NULL, 0) ||
+            (k % 2 && wmel_plan_set(&p, "norm_ddof", "0", NULL, 0)))
+            continue;
+        const int before = n;
+        add_start(p, c0, v, &n, CAP);
+        if (n > before) names[n - 1] = NULL;
     }
     for (size_t i = 0; i < wmel_preset_count() && n < CAP; i++) {
         wmel_frontend_plan p;
@@ -834,9 +955,12 @@ static int try_exact_starts(joint_state *s)
     if (names[at])
         snprintf(m->notes, sizeof m->notes, "the built-in preset %s states the port (a sibling of the claimed plan, "
                  "held as it is against every clip)", names[at]);
-    else
+    else if (take.log == WMEL_LOG_NONE && c->log != WMEL_LOG_NONE)
         snprintf(m->notes, sizeof m->notes, "the port's values are energies (all >= 0, a power spectrum's range): "
                  "the claimed plan without its log, held as it is against every clip");
+    else
+        snprintf(m->notes, sizeof m->notes, "the port's values are normalised per row or column (means 0): the "
+                 "claimed plan with a normalisation after its own, held as it is against every clip");
     s->plan = take;
     s->have = 1;
     s->n_ok = best_ok;
@@ -1003,6 +1127,9 @@ static void start_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const wm
     RDIFF(norm_range, "%.17g")
     RDIFF(n_samples, "%d")
 #undef RDIFF
+    const int qp = !!(q->norm_flags & WMEL_NORMF_POPULATION), cp = !!(c->norm_flags & WMEL_NORMF_POPULATION);
+    if (qp != cp && q->norm != WMEL_NORM_NONE) /* (the spread's ddof, where q divides by one) */
+        set_diff(m, "norm_ddof", cp ? "0" : "1", qp ? "0" : "1");
     if (q->layout != c->layout)
         set_diff(m, "layout", c->layout == WMEL_LAYOUT_MELS_FRAMES ? "mels_frames" : "frames_mels",
                  q->layout == WMEL_LAYOUT_MELS_FRAMES ? "mels_frames" : "frames_mels");
@@ -1405,7 +1532,10 @@ static int fixed_length(joint_state *s, char *why, size_t wl)
    the periodic Hann with reflect centring (torch.stft's); every combination of them, the fewest
    changes first, held against every clip, the first that reproduces the most taken with its
    fields named against the claimed plan. */
-enum { ALT_SYM = 1, ALT_NFFT = 2, ALT_GUARD = 4, ALT_HANN = 8, ALT_TWIN = 16, ALT_TF = 32, ALT_KC = 64 };
+enum {
+    ALT_SYM = 1, ALT_NFFT = 2, ALT_GUARD = 4, ALT_HANN = 8, ALT_TWIN = 16, ALT_TF = 32, ALT_KC = 64, ALT_POW = 128,
+    ALT_DDOF = 256
+};
 /* a window's twin: the periodic window of a symmetric one and the reverse (-1: none) */
 static int window_twin(int w)
 {
@@ -1428,6 +1558,15 @@ static int bank_variant(const wmel_frontend_plan *b, int mask, wmel_frontend_pla
     if (mask & ALT_TF) {
         if (b->mel_scale != WMEL_MEL_HTK && b->mel_scale != WMEL_MEL_KALDI) return 0;
         p->mel_scale = WMEL_MEL_TF;
+    }
+    if (mask & ALT_DDOF) { /* the spread's ddof 0 for 1 or the reverse (numpy's std, torch's) */
+        if (b->norm == WMEL_NORM_NONE || (b->norm == WMEL_NORM_WHOLE && !(b->norm_flags & WMEL_NORMF_THEN_MEAN_VAR)))
+            return 0;
+        p->norm_flags ^= WMEL_NORMF_POPULATION;
+    }
+    if (mask & ALT_POW) { /* the magnitude's spectrum for the power's, or the reverse */
+        if (b->power != 1 && b->power != 2) return 0;
+        p->power = 3 - b->power;
     }
     if (mask & ALT_KC) { /* Kaldi's centring (snip_edges false: the edges mirrored) in another family */
         if (b->framing == WMEL_FRAMES_KALDI_CENTER || (mask & ALT_HANN)) return 0;
@@ -1484,6 +1623,15 @@ static void bank_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const wme
     static const char *const SC[] = {"slaney", "kaldi", "htk", "tf"};
     if (q->mel_scale != c->mel_scale && (unsigned)q->mel_scale < 4 && (unsigned)c->mel_scale < 4)
         set_diff(m, "mel_scale", SC[c->mel_scale], SC[q->mel_scale]);
+    if (q->power != c->power) {
+        snprintf(a, sizeof a, "%d", (int)c->power), snprintf(b, sizeof b, "%d", (int)q->power);
+        set_diff(m, "power", a, b);
+    }
+    const int qp = !!(q->norm_flags & WMEL_NORMF_POPULATION), cp = !!(c->norm_flags & WMEL_NORMF_POPULATION);
+    if (qp != cp && q->norm != WMEL_NORM_NONE) set_diff(m, "norm_ddof", cp ? "0" : "1", qp ? "0" : "1");
+    static const char *const TAIL[] = {"zero", "drop", "trim", "last"};
+    if (q->stack_tail != c->stack_tail && (unsigned)q->stack_tail < 4 && (unsigned)c->stack_tail < 4)
+        set_diff(m, "stack_tail", TAIL[c->stack_tail], TAIL[q->stack_tail]);
 #define BDIFF(f)                                                                                                     \
     if (q->f != c->f) {                                                                                              \
         snprintf(a, sizeof a, "%.17g", (double)c->f), snprintf(b, sizeof b, "%.17g", (double)q->f);                  \
@@ -1539,7 +1687,7 @@ static void shape_base(const joint_state *s, wmel_frontend_plan *p)
     p->first_bin = q->first_bin, p->hop = q->hop, p->layout = q->layout, p->batch_axis = q->batch_axis;
     p->framing = q->framing, p->pad_left = q->pad_left, p->pad_right = q->pad_right, p->pad_mode = q->pad_mode;
     p->frame_span = q->frame_span, p->frame_length = q->frame_length, p->n_fft = q->n_fft;
-    p->window_offset = q->window_offset;
+    p->window_offset = q->window_offset, p->stack_tail = q->stack_tail;
     if (wmel_plan_check(p, NULL, 0)) { /* (a geometry the claimed family refuses: the shape alone) */
         *p = *s->claimed;
         p->n_mels = q->n_mels, p->n_ceps = q->n_ceps, p->use_energy = q->use_energy, p->linear_bins = q->linear_bins;
@@ -1549,7 +1697,8 @@ static void shape_base(const joint_state *s, wmel_frontend_plan *p)
 
 static void try_bank_alternatives(joint_state *s)
 {
-    static const int MASKS[] = {1, 2, 4, 8, 16, 32, 64, 3, 5, 6, 9, 10, 12, 17, 18, 33, 34, 65, 66, 7, 11, 13, 14, 35, 15};
+    static const int MASKS[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 3, 5, 6, 9, 10, 12, 17, 18, 33, 34, 65, 66, 129, 130,
+                                7, 11, 13, 14, 35, 15};
     static const int RATES[] = {16000, 22050, 24000, 44100, 48000, 8000};
     wmel_frontend_plan take, p, sb;
     int best_ok = s->have ? s->n_ok : 0, got = 0, from = 0;
@@ -1576,7 +1725,8 @@ static void try_bank_alternatives(joint_state *s)
     size_t nl = strlen(m->notes);
     snprintf(m->notes + nl, sizeof m->notes - nl, "%sthe bank's and the transform's conventions (symmetric_bank, n_fft "
              "512, mag_guard, periodic Hann with reflect centring, the window's periodic or symmetric twin, TF's mel "
-             "scale, Kaldi's centring, the bank's sample rate) tried on the %s", nl ? "; " : "",
+             "scale, Kaldi's centring, the magnitude for the power, the spread's ddof, the bank's sample rate) tried on "
+             "the %s", nl ? "; " : "",
              from == 1 ? "claimed plan" : from == 2 ? "claimed plan with the answer's shape" : "answer");
     m->explained = 1;
     m->has_plan = 1;

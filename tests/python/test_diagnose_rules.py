@@ -2,8 +2,10 @@
 not walk, found as a rule tried beside it: energies with no log, a sibling preset, the cepstra's
 count read from the column count, scipy's ceil(n / hop) frame count, the periodic twin of the
 window found, the bank at another sample rate, TF's mel scale with the symmetric bank off, a
-search's free choice set back once a convention makes it needless, and no dither proposed for a
-port that gives the same features twice. Each port states its truth as a plan (or is the
+search's free choice set back once a convention makes it needless, no dither proposed for a
+port that gives the same features twice, Kaldi's centring in another family, the magnitude for
+the power, a normalisation read from normalised values, an energy column, a stacked plan's last
+row and the spread's ddof, and deltas read from the values. Each port states its truth as a plan (or is the
 library itself, skipped where it is not installed); the answer must name the convention and its
 plan must reproduce the port on a clip the fit never saw."""
 import os
@@ -139,3 +141,51 @@ def test_kaldi_centring_in_the_whisper_family():
     answered(r, port, 1e-5)
     f = fields(r)
     assert f.get("framing") == "kaldi_center" and "pad_left" not in f and "pad_right" not in f, f
+
+
+def test_magnitude_for_the_power():
+    # lhotse's Fbank on |X| (a user's fft magnitude for the power spectrum): power 1, no map of units
+    port = plan_port("lhotse-fbank", power=1)
+    r = wmel.diagnose(port, "lhotse-fbank")
+    answered(r, port)
+    assert fields(r) == {"power": "1"}, r["differences"]
+
+
+def test_sentence_normalisation_after_the_whole_finish():
+    # SpeechBrain's Fbank then InputNormalization(norm_type="sentence"): each column's mean and
+    # population spread taken out after the dB finish
+    port = plan_port("speechbrain-fbank", then_norm="mean_var", norm_ddof=0)
+    r = wmel.diagnose(port, "speechbrain-fbank")
+    answered(r, port)
+    f = fields(r)
+    assert f.get("then_norm") == "mean_var" and f.get("norm_ddof") == "0" and "post_scale" not in f, f
+
+
+def test_energy_column_first():
+    # torchaudio's kaldi.fbank(use_energy=True, raw_energy=False): 81 columns, the energy of the
+    # windowed frame first, floored at torchaudio's 1
+    port = plan_port("kaldi", use_energy=1, raw_energy=False, energy_floor=1)
+    r = wmel.diagnose(port, "kaldi")
+    answered(r, port)
+    f = fields(r)
+    assert f.get("use_energy") == "1" and f.get("raw_energy") == "false" and "n_mels" not in f, f
+
+
+def test_stacked_rows_last_row_dropped_and_population_spread():
+    # a SeamlessM4T port that drops an incomplete last row of two frames and divides by numpy's
+    # (ddof 0) spread: the count as the stack's rule, the spread's ddof, no map of units
+    port = plan_port("seamless", stack_tail="drop", norm_ddof=0)
+    r = wmel.diagnose(port, "seamless")
+    answered(r, port, 5e-3)
+    f = fields(r)
+    assert f.get("stack_tail") == "drop" and f.get("norm_ddof") == "0" and "units" not in f, f
+
+
+def test_deltas_appended_read_from_the_values():
+    # a Kaldi fbank of 40 mels with torchaudio's compute_deltas(win_length=5) appended: 80 columns
+    # the claim's 80 mels would fit, read as 40 values and their deltas
+    port = plan_port("kaldi", n_mels=40, delta_win=5, window="hamming")
+    r = wmel.diagnose(port, "kaldi")
+    answered(r, port)
+    f = fields(r)
+    assert f.get("n_mels") == "40" and f.get("delta_win") == "5" and f.get("window") == "hamming", f
