@@ -26,6 +26,9 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 glslc -fshader-stage=compute --target-env=vulkan1.1 -O -I"$here/src/vulkan/shaders" \
   "$here/src/vulkan/shaders/f64check.comp" -o "$T/f64check.spv" || { echo "FAIL: glslc"; exit 1; }
+# (the division's code alone, without the correction step, for the comparison with BREAK=1)
+glslc -fshader-stage=compute --target-env=vulkan1.1 -O -I"$here/src/vulkan/shaders" -DWMEL_F64CHECK_PLAIN \
+  "$here/src/vulkan/shaders/f64check.comp" -o "$T/plain.spv" || { echo "FAIL: glslc"; exit 1; }
 gcc -O2 "$pstats_c" -o "$T/pstats" -lvulkan 2> "$T/cc.err" || skip "pstats does not build: $(head -1 "$T/cc.err")"
 out=$T/report.md
 {
@@ -35,13 +38,17 @@ out=$T/report.md
   echo "Made by bench/radv_f64check.sh: the float64 self-test's shader compiled, not run (a null device runs nothing)."
   echo "Machine: no GPU (RADV's null device); host $(uname -sm). Linked from docs/vulkan.md (\"The float64 self-test\")."
   echo
+  echo "The shader holds the division, the square root, the log, the product and the correction step of the division and the square root (the finish's); the last column compares the shader without the correction step (WMEL_F64CHECK_PLAIN) with its BREAK=1 build."
+  echo
   echo "| family | builds | instructions (IEEE a / b) | division instructions | a / b the same code as a * (1 / b) |"
   echo "|---|---|---|---|---|"
 } > "$out"
 fail=0
 for fam in navi21 gfx1100 vega10; do
-  for brk in 0 1; do
-    RADV_FORCE_FAMILY=$fam RADV_DEBUG=shaders,nocache timeout 120 "$T/pstats" "$T/f64check.spv" $brk 0 RADV \
+  for brk in 0 1 p0 p1; do
+    spv=$T/f64check.spv
+    case $brk in p*) spv=$T/plain.spv ;; esac
+    RADV_FORCE_FAMILY=$fam RADV_DEBUG=shaders,nocache timeout 120 "$T/pstats" "$spv" "${brk#p}" 0 RADV \
       > "$T/$fam.$brk.stats" 2> "$T/$fam.$brk.dis"
     echo $? > "$T/$fam.$brk.rc"
     sed -n '/^disasm:/,$p' "$T/$fam.$brk.dis" > "$T/$fam.$brk.asm"
@@ -58,7 +65,7 @@ for fam in navi21 gfx1100 vega10; do
   n=$(grep -o "Instructions=[0-9]*" "$T/$fam.0.stats" | head -1 | cut -d= -f2)
   div=$(grep -oE "v_(div_scale|div_fmas|div_fixup|rcp|rsq|sqrt)_f(32|64)" "$T/$fam.0.asm" | sort | uniq -c |
         awk '{printf "%s%s x%s", sep, $2, $1; sep=", "}')
-  if [ -s "$T/$fam.0.asm" ] && cmp -s "$T/$fam.0.asm" "$T/$fam.1.asm"; then same=yes; else same=no; fi
+  if [ -s "$T/$fam.p0.asm" ] && cmp -s "$T/$fam.p0.asm" "$T/$fam.p1.asm"; then same=yes; else same=no; fi
   echo "| $fam | yes | $n | ${div:-none} | $same |" >> "$out"
 done
 cat "$out"

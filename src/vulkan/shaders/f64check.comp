@@ -49,6 +49,11 @@ void main()
     res[6u * i + 1u] = s;
     res[6u * i + 2u] = r_log(c.x);
     res[6u * i + 3u] = r_mul(c.x, c.y);
+#ifndef WMEL_F64CHECK_PLAIN
     res[6u * i + 4u] = r_div_fix(q, c.x, c.y);
     res[6u * i + 5u] = r_sqrt_fix(BREAK == 1 ? sqrt_broken(s) : s, c.x);
+#else /* (bench/radv_f64check.sh: the division's code alone, without the correction step) */
+    res[6u * i + 4u] = q;
+    res[6u * i + 5u] = s;
+#endif
 }
