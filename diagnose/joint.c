@@ -1796,6 +1796,31 @@ static void try_reverts(joint_state *s)
     }
 }
 
+/* The bank's and the transform's variants (try_bank_alternatives), with the fields set back
+   (try_reverts), kept only where they reproduce every clip: a variant that reproduces more
+   clips but not all is no answer, and the answer so far (whose reason a refusal names) stays. */
+static void try_variants(joint_state *s)
+{
+    const wmel_frontend_plan plan = s->plan;
+    const int have = s->have, n_ok = s->n_ok;
+    wmel_dg_result *best = malloc(sizeof *best);
+    wmel_dg_check_result *ck = malloc((size_t)s->n_clips * sizeof *ck);
+    if (!best || !ck) {
+        free(best), free(ck);
+        return;
+    }
+    *best = *s->best;
+    memcpy(ck, s->ck, (size_t)s->n_clips * sizeof *ck);
+    try_bank_alternatives(s);
+    if (s->n_ok > n_ok) try_reverts(s);
+    if (s->n_ok < s->n_clips) {
+        s->plan = plan, s->have = have, s->n_ok = n_ok;
+        *s->best = *best;
+        memcpy(s->ck, ck, (size_t)s->n_clips * sizeof *ck);
+    }
+    free(best), free(ck);
+}
+
 /* Why no plan expresses the port, from what the clips show (the answer not reproducing them
    all): a fixed frame count (fixed_length, which first tries zeros to a fixed duration), or
    each frame's values a multiple of the mel count the plan has: deltas and delta-deltas
@@ -1937,7 +1962,7 @@ static int run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips, 
         if (s.n_ok == before) fits[next] = 2; /* no candidate from this clip: the next one */
     }
     free(fits);
-    if (!rc && jt->failed >= 0 && alternatives) try_bank_alternatives(&s);
+    if (!rc && jt->failed >= 0 && alternatives) try_variants(&s);
     if (!rc && alternatives) try_reverts(&s);
     if (!rc && jt->failed >= 0 && alternatives && s.n_ok < n_clips) rc = try_family_switch(&s, 1, err, err_len);
     if (!rc && jt->failed >= 0) {
