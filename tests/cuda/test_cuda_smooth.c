@@ -3,8 +3,9 @@
  * the normalisation and the 3x3 average fused in one in-place pass on the device
  * (kernels.cu: k_edges + k_smooth), for host pointers (single clips, the long stream
  * that is launched in pieces while it uploads, batches per clip and global) and for
- * wmel_cuda_log_mel_device(). Without a usable device only the no-device contract is
- * checked and the test reports "skipped: no CUDA device" (exit 77).
+ * wmel_cuda_log_mel_device(). The long stream crosses the pinned staging buffers both ways
+ * (its samples in three chunks, its frames in two). Without a usable device only the
+ * no-device contract is checked and the test reports "skipped: no CUDA device" (exit 77).
  *
  * Two comparisons per output, because the CUDA and CPU backends compute the mel itself
  * with different kernels (test_cuda holds them to 2e-5 of each other):
@@ -151,10 +152,17 @@ out:
 }
 
 /* A long stream: its frames are launched in pieces while the samples upload; the
- * smoothing runs once every piece is on the device. */
+ * smoothing runs once every piece is on the device. 270 s and Whisper's 30 s of padding: the
+ * samples cross the 8 MiB pinned staging buffers (backend.c's STAGE_BYTES) in three chunks,
+ * the second buffer's and then the first's again (its copy waited for), the frames in two
+ * chunks back. */
+#define STAGE ((size_t)8 << 20)
 static void long_stream(int norm)
 {
-    const size_t n = (size_t)600 * 16000 + 77, pad = 480000, nf = wmel_n_frames(n, pad);
+    const size_t n = (size_t)270 * 16000 + 77, pad = 480000, nf = wmel_n_frames(n, pad);
+    CHECK(n * sizeof(float) > 2 * STAGE && 80 * nf * sizeof(float) > STAGE,
+          "long stream: %zu bytes up, %zu down: not past the staging buffers", n * sizeof(float),
+          80 * nf * sizeof(float));
     wmel_ctx *sm = mk(WMEL_BACKEND_CUDA, 80, norm, WMEL_SMOOTH_3X3);
     wmel_ctx *pl = mk(WMEL_BACKEND_CUDA, 80, norm, WMEL_SMOOTH_NONE);
     wmel_ctx *cpu = mk(WMEL_BACKEND_CPU, 80, norm, WMEL_SMOOTH_3X3);
@@ -163,7 +171,7 @@ static void long_stream(int norm)
         t_chirp(x, n, 3);
         float *a = run1(sm, x, NULL, n, pad), *b = run1(pl, x, NULL, n, pad), *c = run1(cpu, x, NULL, n, pad);
         char what[64];
-        snprintf(what, sizeof what, "600 s stream (%zu frames) norm=%d", nf, norm);
+        snprintf(what, sizeof what, "270 s stream (%zu frames) norm=%d", nf, norm);
         check_clips(what, a, b, c, 1, 80, nf);
         free(a);
         free(b);

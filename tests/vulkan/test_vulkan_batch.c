@@ -14,8 +14,13 @@
  * 30 s) equal 1024 single calls byte for byte in both arithmetics, one round at a time and
  * two, with dispatches cut to 700 and 3000 samples; 0- and 1-sample clips are refused with
  * their index; a clip past the device's sample range takes the single call's way; and each
- * Vulkan call of a Whisper batch failed in turn gives a status with a message or the single
- * calls' bytes (the device's or the CPU's). The general plans' values read back as float32
+ * Vulkan call of a Whisper batch and of a NeMo batch failed in turn gives a status with a
+ * message or the single calls' bytes (the device's or the CPU's). The injection sweeps every
+ * call in float64; float-float's batch makes the same calls from the same host code (its
+ * pipelines and its self-test are built at create, before the injection starts), so
+ * float-float fails its first call, every INJ_EVERY-th and the last, each required to fail at
+ * float64's step (the failed call's name) and the count to be float64's, and sweeps every
+ * call where one is not. The general plans' values read back as float32
  * give float64's bytes and statuses (WMEL_VULKAN_VALS_F64=1; t_vals_f32_check). Exit 77
  * without a device.
  */
@@ -247,13 +252,35 @@ static void whisper_edges(wmel_ctx *c, const char *what)
     }
 }
 
+/* float-float's share of a batch's injection: its first call, every INJ_EVERY-th, its last.
+ * The step each injected failure of float64's sweep hit (the detail's text before
+ * " failed:"), by preset (0 Whisper, 1 NeMo) and call; its calls (0 until that sweep ran). */
+enum { INJ_MAX = 400, INJ_EVERY = 5 };
+static char g_step[2][INJ_MAX][96];
+static long g_calls[2];
+
+/* The step a failure's detail names ("" where none). */
+static void inj_step(char *to, size_t cap)
+{
+    const char *d = wmel_vulkan_error_detail(), *e = strstr(d, " failed:");
+    const size_t n = e ? (size_t)(e - d) : strlen(d);
+    snprintf(to, cap, "%.*s", (int)(n < cap ? n : cap - 1), d);
+}
+
 /* Each Vulkan call of a batch (5 clips in rounds of 12000 samples) of a preset's plan
  * (Whisper's geometry; NeMo's, each clip finished on the device) failed in turn, out of
  * device memory and a lost device alternately: a status with a message and the index of a
  * clip, or WMEL_OK with each clip's bytes those of the single call on a healthy ctx or those
- * of the CPU backend (a clip the CPU took). */
+ * of the CPU backend (a clip the CPU took). Every call in float64;
+ * in float-float (after float64's sweep) the first, every INJ_EVERY-th and the last, each
+ * failing at float64's step, the calls as many as float64's; else every call. */
 static void batch_inject(const char *preset, int arith)
 {
+    const int pi = !strcmp(preset, "nemo");
+    /* float-float after float64's sweep: the calls at a subset (INJ_EVERY) while each
+       sampled call is float64's step and the count is float64's; else every call */
+    const long ref_calls = arith == WMEL_VULKAN_ARITH_FLOAT_FLOAT ? g_calls[pi] : 0;
+    int sampled = ref_calls > 0, ran = 0;
     enum { B = 5 };
     float *pcm[B], *out[B], *want_vk[B], *want_cpu[B];
     size_t n[B], len[B], failed = 0;
@@ -289,15 +316,20 @@ static void batch_inject(const char *preset, int arith)
     }
     long k;
     int statuses = 0, completed = 0;
-    for (k = 1; k < 400; k++) {
+    for (k = 1; k < INJ_MAX; k++) {
+        if (sampled && k > 1 && k % INJ_EVERY && k < ref_calls) continue;
         wmel_ctx *c = vk_plan_ctx(preset, arith, "12000");
         if (!c) break;
+        ran++;
         const long base = t_count(WMEL__CNT_VK_CALLS);
         t_vk_fail_at(k);
         failed = 12345;
         const int rc = wmel_features_batch(c, (const float *const *)pcm, n, B, out, len, &failed);
         const int fired = t_count(WMEL__CNT_VK_CALLS) >= base + k;
         t_vk_fail_at(0);
+        char step[96] = "";
+        if (fired) inj_step(step, sizeof step);
+        if (arith == WMEL_VULKAN_ARITH_FLOAT64) snprintf(g_step[pi][k], sizeof g_step[pi][k], "%s", step);
         if (rc == WMEL_OK) {
             completed += fired;
             CHECK(failed == B, "injection at call %ld: WMEL_OK with failed %zu", k, failed);
@@ -311,11 +343,20 @@ static void batch_inject(const char *preset, int arith)
             CHECK(failed < B, "injection at call %ld: status %d at clip %zu", k, rc, failed);
         }
         wmel_destroy(c);
+        if (sampled && (fired != (k <= ref_calls) || strcmp(step, g_step[pi][k]))) {
+            /* float-float's calls are not float64's here: every call of its batch in turn */
+            printf("injection (a %s batch, float-float): call %ld fails at '%s', float64's at '%s' (of %ld calls): "
+                   "every call swept\n", preset, k, step, k <= ref_calls ? g_step[pi][k] : "", ref_calls);
+            sampled = 0, k = 0, ran = statuses = completed = 0;
+            continue;
+        }
         if (!fired) break;
     }
-    CHECK(k > 4 && k < 400, "injection: %ld call sites in a %s batch", k - 1, preset);
-    printf("injection (a %s batch, arith %d): %ld Vulkan calls failed in turn: %d statuses, %d batches completed\n",
-           preset, arith, k - 1, statuses, completed);
+    if (arith == WMEL_VULKAN_ARITH_FLOAT64) g_calls[pi] = k - 1;
+    CHECK(k > 4 && k < INJ_MAX, "injection: %ld call sites in a %s batch", k - 1, preset);
+    printf("injection (a %s batch, arith %d): %ld Vulkan calls, %d of them failed in turn%s: %d statuses, %d batches "
+           "completed\n", preset, arith, k - 1, ran - 1, sampled ? " (float64's steps at each)" : "", statuses,
+           completed);
     for (int b = 0; b < B; b++) {
         free(pcm[b]);
         free(out[b]);
