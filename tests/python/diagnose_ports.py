@@ -27,3 +27,12 @@ def held_out_error(r, port):
     got, want = wmel.features(x, plan=r["plan"]), np.squeeze(np.asarray(port(x), np.float32))
     assert got.shape == want.shape, (got.shape, want.shape)
     return float(np.max(np.abs(got - want) / np.maximum(1, np.abs(want))))
+
+
+def refused_for(port, claimed, words):
+    """the answer for port (a preset's name or a plan) refuses it, its reason naming every word"""
+    r = wmel.diagnose(port, claimed) if isinstance(claimed, str) else wmel.diagnose(port, plan=claimed)
+    assert not r["reproduces"] and not r["explained"], r["differences"]
+    why = r["not_expressible"]
+    assert all(w in why for w in words), why
+    return r

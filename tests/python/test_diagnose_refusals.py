@@ -1,21 +1,21 @@
 """wmel.diagnose(port, preset) on ports of conventions no plan expresses, recreated in numpy:
 the answer names the convention (r["not_expressible"], wmel._refusals) and what to do, and
 the recognisers name nothing on a port a plan expresses."""
+import os
+import sys
+
 import numpy as np
 import pytest
 
 import wmel
 from wmel import _refusals
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from diagnose_ports import refused_for  # noqa: E402
+
 SR = 16000
 
 
-def refused_for(port, claimed, words):
-    r = wmel.diagnose(port, claimed) if isinstance(claimed, str) else wmel.diagnose(port, plan=claimed)
-    assert not r["reproduces"] and not r["explained"], r["differences"]
-    why = r["not_expressible"]
-    assert all(w in why for w in words), why
-    return r
 
 
 def sliding_cmn(f, win=600, minw=100):

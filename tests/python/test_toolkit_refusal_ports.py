@@ -1,18 +1,17 @@
 """wmel.diagnose(port, preset) on real libraries' ports of conventions no plan expresses: the
 answer names the convention (wmel._refusals). Each test is skipped where its library is not
 installed; tests/python/test_diagnose_refusals.py holds the same conventions recreated in numpy."""
+import os
+import sys
+
 import numpy as np
 import pytest
 
 wmel = pytest.importorskip("wmel")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from diagnose_ports import refused_for  # noqa: E402
 
 
-def refused_for(port, claimed, words):
-    r = wmel.diagnose(port, claimed) if isinstance(claimed, str) else wmel.diagnose(port, plan=claimed)
-    assert not r["reproduces"] and not r["explained"], r["differences"]
-    why = r["not_expressible"]
-    assert all(w in why for w in words), why
-    return r
 
 
 def test_torchaudio_sliding_window_cmn():
