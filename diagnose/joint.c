@@ -927,6 +927,13 @@ static int try_exact_starts(joint_state *s)
         add_start(p, c0, v, &n, CAP);
         if (n > before) names[n - 1] = NULL;
     }
+    if (c->n_ceps) { /* c0 as the log energy (Kaldi's MFCC use_energy: kaldi-native-fbank's), or the reverse */
+        wmel_frontend_plan p = *c;
+        p.use_energy = !c->use_energy;
+        const int before = n;
+        add_start(p, c0, v, &n, CAP);
+        if (n > before) names[n - 1] = NULL;
+    }
     for (size_t i = 0; i < wmel_preset_count() && n < CAP; i++) {
         wmel_frontend_plan p;
         const int before = n;
@@ -955,6 +962,9 @@ static int try_exact_starts(joint_state *s)
     if (names[at])
         snprintf(m->notes, sizeof m->notes, "the built-in preset %s states the port (a sibling of the claimed plan, "
                  "held as it is against every clip)", names[at]);
+    else if (take.use_energy != c->use_energy)
+        snprintf(m->notes, sizeof m->notes, "c0 as the log energy of each frame (Kaldi's MFCC use_energy) or the "
+                 "reverse: the claimed plan so, held as it is against every clip");
     else if (take.log == WMEL_LOG_NONE && c->log != WMEL_LOG_NONE)
         snprintf(m->notes, sizeof m->notes, "the port's values are energies (all >= 0, a power spectrum's range): "
                  "the claimed plan without its log, held as it is against every clip");
@@ -1534,7 +1544,7 @@ static int fixed_length(joint_state *s, char *why, size_t wl)
    fields named against the claimed plan. */
 enum {
     ALT_SYM = 1, ALT_NFFT = 2, ALT_GUARD = 4, ALT_HANN = 8, ALT_TWIN = 16, ALT_TF = 32, ALT_KC = 64, ALT_POW = 128,
-    ALT_DDOF = 256
+    ALT_DDOF = 256, ALT_SBMAG = 512
 };
 /* a window's twin: the periodic window of a symmetric one and the reverse (-1: none) */
 static int window_twin(int w)
@@ -1563,6 +1573,12 @@ static int bank_variant(const wmel_frontend_plan *b, int mask, wmel_frontend_pla
         if (b->norm == WMEL_NORM_NONE || (b->norm == WMEL_NORM_WHOLE && !(b->norm_flags & WMEL_NORMF_THEN_MEAN_VAR)))
             return 0;
         p->norm_flags ^= WMEL_NORMF_POPULATION;
+    }
+    if (mask & ALT_SBMAG) { /* SpeechBrain's spectral_magnitude(power=0.5): sqrt(|X|^2 + 1e-14) */
+        if (b->power != 2 || b->mag_guard_mode != WMEL_MAG_GUARD_NONE || (mask & (ALT_POW | ALT_GUARD))) return 0;
+        p->power = 1;
+        p->mag_guard_mode = WMEL_MAG_GUARD_ADD;
+        p->mag_guard = 1e-14;
     }
     if (mask & ALT_POW) { /* the magnitude's spectrum for the power's, or the reverse */
         if (b->power != 1 && b->power != 2) return 0;
@@ -1697,8 +1713,8 @@ static void shape_base(const joint_state *s, wmel_frontend_plan *p)
 
 static void try_bank_alternatives(joint_state *s)
 {
-    static const int MASKS[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 3, 5, 6, 9, 10, 12, 17, 18, 33, 34, 65, 66, 129, 130,
-                                7, 11, 13, 14, 35, 15};
+    static const int MASKS[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 3, 5, 6, 9, 10, 12, 17, 18, 33, 34, 65, 66, 129,
+                                130, 513, 514, 7, 11, 13, 14, 35, 15};
     static const int RATES[] = {16000, 22050, 24000, 44100, 48000, 8000};
     wmel_frontend_plan take, p, sb;
     int best_ok = s->have ? s->n_ok : 0, got = 0, from = 0;
@@ -1725,8 +1741,8 @@ static void try_bank_alternatives(joint_state *s)
     size_t nl = strlen(m->notes);
     snprintf(m->notes + nl, sizeof m->notes - nl, "%sthe bank's and the transform's conventions (symmetric_bank, n_fft "
              "512, mag_guard, periodic Hann with reflect centring, the window's periodic or symmetric twin, TF's mel "
-             "scale, Kaldi's centring, the magnitude for the power, the spread's ddof, the bank's sample rate) tried on "
-             "the %s", nl ? "; " : "",
+             "scale, Kaldi's centring, the magnitude for the power (SpeechBrain's with its 1e-14), the spread's ddof, "
+             "the bank's sample rate) tried on the %s", nl ? "; " : "",
              from == 1 ? "claimed plan" : from == 2 ? "claimed plan with the answer's shape" : "answer");
     m->explained = 1;
     m->has_plan = 1;

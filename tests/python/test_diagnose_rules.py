@@ -5,7 +5,8 @@ window found, the bank at another sample rate, TF's mel scale with the symmetric
 search's free choice set back once a convention makes it needless, no dither proposed for a
 port that gives the same features twice, Kaldi's centring in another family, the magnitude for
 the power, a normalisation read from normalised values, an energy column, a stacked plan's last
-row and the spread's ddof, and deltas read from the values. Each port states its truth as a plan (or is the
+row and the spread's ddof, deltas read from the values, c0 as the log energy, and SpeechBrain's
+spectral magnitude. Each port states its truth as a plan (or is the
 library itself, skipped where it is not installed); the answer must name the convention and its
 plan must reproduce the port on a clip the fit never saw."""
 import os
@@ -189,3 +190,20 @@ def test_deltas_appended_read_from_the_values():
     answered(r, port)
     f = fields(r)
     assert f.get("n_mels") == "40" and f.get("delta_win") == "5" and f.get("window") == "hamming", f
+
+
+def test_log_energy_for_c0():
+    # kaldi-native-fbank's OnlineMfcc(use_energy=True) claimed as lhotse's Mfcc: c0 the log energy
+    port = plan_port("lhotse-mfcc", use_energy=1)
+    r = wmel.diagnose(port, "lhotse-mfcc")
+    answered(r, port)
+    assert fields(r) == {"use_energy": "1"}, r["differences"]
+
+
+def test_speechbrain_spectral_magnitude():
+    # SpeechBrain's Fbank on spectral_magnitude(power=0.5): sqrt(|X|^2 + 1e-14), not the power
+    port = plan_port("speechbrain-fbank", power=1, mag_guard="add:1e-14")
+    r = wmel.diagnose(port, "speechbrain-fbank")
+    answered(r, port)
+    f = fields(r)
+    assert f.get("power") == "1" and f.get("mag_guard") == "add:1e-14" and "units" not in f, f
