@@ -297,6 +297,23 @@ static void set_diff(wmel_dg_result *m, const char *field, const char *preset, c
     snprintf(d->found, sizeof d->found, "%s", found);
 }
 
+/* a numeric difference named in m (set_diff), marked numeric */
+static void set_num_diff(wmel_dg_result *m, const char *field, const char *preset, const char *found)
+{
+    set_diff(m, field, preset, found);
+    for (int j = 0; j < m->n_diff; j++)
+        if (!strcmp(m->diff[j].field, field)) m->diff[j].numeric = 1;
+}
+/* field f of plan q named in m where it differs from the claimed plan c's, its values in fmt */
+#define NUM_DIFF(m, q, c, f, fmt)                                                                                    \
+    do {                                                                                                             \
+        if ((q)->f != (c)->f) {                                                                                      \
+            char pa_[48], fo_[48];                                                                                   \
+            snprintf(pa_, sizeof pa_, fmt, (c)->f), snprintf(fo_, sizeof fo_, fmt, (q)->f);                          \
+            set_num_diff(m, #f, pa_, fo_);                                                                           \
+        }                                                                                                            \
+    } while (0)
+
 /* m's notes ("; "-separated) holding what dropped */
 static void drop_notes(wmel_dg_result *m, const char *what)
 {
@@ -327,23 +344,14 @@ static void frame_rule_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, con
                 m->n_diff--;
                 break;
             }
-    char a[32], b[32];
     if (q->framing != claimed->framing && (unsigned)q->framing < 4 && (unsigned)claimed->framing < 4)
         set_diff(m, "framing", FRAMINGS[claimed->framing], FRAMINGS[q->framing]);
     if (q->pad_mode != claimed->pad_mode && (q->pad_left || q->pad_right))
         set_diff(m, "pad_mode", claimed->pad_mode == WMEL_PAD_ZERO ? "zero" : "reflect",
                  q->pad_mode == WMEL_PAD_ZERO ? "zero" : "reflect");
-#define RDIFF(f)                                                                                                     \
-    if (q->f != claimed->f) {                                                                                        \
-        snprintf(a, sizeof a, "%d", claimed->f), snprintf(b, sizeof b, "%d", q->f);                                  \
-        set_diff(m, #f, a, b);                                                                                       \
-        for (int j = 0; j < m->n_diff; j++)                                                                          \
-            if (!strcmp(m->diff[j].field, #f)) m->diff[j].numeric = 1;                                               \
-    }
-    RDIFF(pad_left)
-    RDIFF(pad_right)
-    RDIFF(frame_span)
-#undef RDIFF
+    NUM_DIFF(m, q, claimed, pad_left, "%d");
+    NUM_DIFF(m, q, claimed, pad_right, "%d");
+    NUM_DIFF(m, q, claimed, frame_span, "%d");
     m->not_expressible[0] = '\0';
     drop_notes(m, "samples late");
     drop_notes(m, "zeros after");
@@ -728,25 +736,16 @@ static int delta_window(const wmel_dg_clip *c)
 static void structural_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const wmel_frontend_plan *c)
 {
     static const char *const LOG_NAMES[] = {"log10_clamp", "ln_add", "ln_clamp", "none", "ln_zero", "log10_zero"};
-    char a[64], b[64];
-#define SDIFF(f, fmt)                                                                                                \
-    if (q->f != c->f) {                                                                                              \
-        snprintf(a, sizeof a, fmt, c->f), snprintf(b, sizeof b, fmt, q->f);                                          \
-        set_diff(m, #f, a, b);                                                                                       \
-        for (int j = 0; j < m->n_diff; j++)                                                                          \
-            if (!strcmp(m->diff[j].field, #f)) m->diff[j].numeric = 1;                                               \
-    }
-    SDIFF(n_mels, "%d")
-    SDIFF(n_ceps, "%d")
-    SDIFF(cepstral_lifter, "%.17g")
-    SDIFF(use_energy, "%d")
-    SDIFF(linear_bins, "%d")
-    SDIFF(first_bin, "%d")
-    SDIFF(energy_floor, "%.17g")
-    SDIFF(delta_win, "%d")
-    SDIFF(n_fft, "%d")
-    SDIFF(frame_length, "%d")
-#undef SDIFF
+    NUM_DIFF(m, q, c, n_mels, "%d");
+    NUM_DIFF(m, q, c, n_ceps, "%d");
+    NUM_DIFF(m, q, c, cepstral_lifter, "%.17g");
+    NUM_DIFF(m, q, c, use_energy, "%d");
+    NUM_DIFF(m, q, c, linear_bins, "%d");
+    NUM_DIFF(m, q, c, first_bin, "%d");
+    NUM_DIFF(m, q, c, energy_floor, "%.17g");
+    NUM_DIFF(m, q, c, delta_win, "%d");
+    NUM_DIFF(m, q, c, n_fft, "%d");
+    NUM_DIFF(m, q, c, frame_length, "%d");
     if (q->log != c->log && (unsigned)q->log < 6 && (unsigned)c->log < 6)
         set_diff(m, "log", LOG_NAMES[c->log], LOG_NAMES[q->log]);
     if (q->energy_windowed != c->energy_windowed) /* (the JSON's raw_energy: its negation) */
@@ -1120,23 +1119,14 @@ static int family_value(const char *fe, const char *key, char *out, size_t len)
 static void start_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const wmel_frontend_plan *c)
 {
     family_diffs(m, q, c);
-    char a[40], b[40];
-#define RDIFF(f, fmt)                                                                                                \
-    if (q->f != c->f) {                                                                                              \
-        snprintf(a, sizeof a, fmt, c->f), snprintf(b, sizeof b, fmt, q->f);                                          \
-        set_diff(m, #f, a, b);                                                                                       \
-        for (int j = 0; j < m->n_diff; j++)                                                                          \
-            if (!strcmp(m->diff[j].field, #f)) m->diff[j].numeric = 1;                                               \
-    }
-    RDIFF(pad_left, "%d")
-    RDIFF(pad_right, "%d")
-    RDIFF(frame_span, "%d")
-    RDIFF(hop, "%d")
-    RDIFF(sample_rate, "%d")
-    RDIFF(norm_max, "%.17g")
-    RDIFF(norm_range, "%.17g")
-    RDIFF(n_samples, "%d")
-#undef RDIFF
+    NUM_DIFF(m, q, c, pad_left, "%d");
+    NUM_DIFF(m, q, c, pad_right, "%d");
+    NUM_DIFF(m, q, c, frame_span, "%d");
+    NUM_DIFF(m, q, c, hop, "%d");
+    NUM_DIFF(m, q, c, sample_rate, "%d");
+    NUM_DIFF(m, q, c, norm_max, "%.17g");
+    NUM_DIFF(m, q, c, norm_range, "%.17g");
+    NUM_DIFF(m, q, c, n_samples, "%d");
     const int qp = !!(q->norm_flags & WMEL_NORMF_POPULATION), cp = !!(c->norm_flags & WMEL_NORMF_POPULATION);
     if (qp != cp && q->norm != WMEL_NORM_NONE) /* (the spread's ddof, where q divides by one) */
         set_diff(m, "norm_ddof", cp ? "0" : "1", qp ? "0" : "1");
@@ -1648,17 +1638,9 @@ static void bank_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const wme
     static const char *const TAIL[] = {"zero", "drop", "trim", "last"};
     if (q->stack_tail != c->stack_tail && (unsigned)q->stack_tail < 4 && (unsigned)c->stack_tail < 4)
         set_diff(m, "stack_tail", TAIL[c->stack_tail], TAIL[q->stack_tail]);
-#define BDIFF(f)                                                                                                     \
-    if (q->f != c->f) {                                                                                              \
-        snprintf(a, sizeof a, "%.17g", (double)c->f), snprintf(b, sizeof b, "%.17g", (double)q->f);                  \
-        set_diff(m, #f, a, b);                                                                                       \
-        for (int j = 0; j < m->n_diff; j++)                                                                          \
-            if (!strcmp(m->diff[j].field, #f)) m->diff[j].numeric = 1;                                               \
-    }
-    BDIFF(sample_rate)
-    BDIFF(low_freq)
-    BDIFF(high_freq)
-#undef BDIFF
+    NUM_DIFF(m, q, c, sample_rate, "%d");
+    NUM_DIFF(m, q, c, low_freq, "%.17g");
+    NUM_DIFF(m, q, c, high_freq, "%.17g");
     /* the explicit framing a variant clears (Kaldi's centring): named anew, or dropped where
        the claimed plan's again */
     static const char *const VN[] = {"all", "hop", "trim", "end", "ceil", "but_last"};
