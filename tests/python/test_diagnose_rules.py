@@ -30,12 +30,25 @@ def answered(r, port, tol=1e-3):
     assert held_out_error(r, port) <= tol
 
 
-def test_linear_energies_claimed_as_the_log_fbank():
+# (the claim, the port's plan as the claim with these fields, the one difference the answer names)
+EXACT = [
     # kaldi-native-fbank's FbankOptions(use_log_fbank=False) claimed as Kaldi's fbank
-    port = plan_port("kaldi", log="none")
-    r = wmel.diagnose(port, "kaldi")
+    ("kaldi", {"log": "none"}, {"log": "none"}),
+    # lhotse's FbankConfig(num_filters=40, window_type='blackman'): 2 pi / N, the periodic Blackman
+    ("lhotse-fbank", {"n_mels": 40, "window": "blackman_periodic"}, {"n_mels": "40", "window": "blackman_periodic"}),
+    # lhotse's Fbank on |X| (a user's fft magnitude for the power spectrum): no map of units
+    ("lhotse-fbank", {"power": 1}, {"power": "1"}),
+    # kaldi-native-fbank's OnlineMfcc(use_energy=True) claimed as lhotse's Mfcc: c0 the log energy
+    ("lhotse-mfcc", {"use_energy": 1}, {"use_energy": "1"}),
+]
+
+
+@pytest.mark.parametrize("claim,plan,want", EXACT, ids=["log_none", "periodic_twin", "magnitude", "c0_energy"])
+def test_one_convention_named_alone(claim, plan, want):
+    port = plan_port(claim, **plan)
+    r = wmel.diagnose(port, claim)
     answered(r, port)
-    assert fields(r) == {"log": "none"}, r["differences"]
+    assert fields(r) == want, r["differences"]
 
 
 def test_kaldi_native_fbank_linear_in_float32():
@@ -92,14 +105,6 @@ def test_scipy_stft_frame_count_ceil_n_over_hop():
         assert wmel.features(np.zeros(n, np.float32), plan=r["plan"]).shape[-1] == -(-n // 160)
 
 
-def test_periodic_twin_of_the_window_found():
-    # lhotse's FbankConfig(num_filters=40, window_type='blackman'): 2 pi / N, the periodic Blackman
-    port = plan_port("lhotse-fbank", n_mels=40, window="blackman_periodic")
-    r = wmel.diagnose(port, "lhotse-fbank")
-    answered(r, port)
-    assert fields(r) == {"n_mels": "40", "window": "blackman_periodic"}, r["differences"]
-
-
 def test_bank_at_another_sample_rate():
     # HiFi-GAN's mel_spectrogram at 16 kHz (1024 / 256, 80 mels, 0 .. 8000 Hz) claimed as univnet's
     # 24 kHz bank: every frequency of the bank scaled with the rate
@@ -144,14 +149,6 @@ def test_kaldi_centring_in_the_whisper_family():
     assert f.get("framing") == "kaldi_center" and "pad_left" not in f and "pad_right" not in f, f
 
 
-def test_magnitude_for_the_power():
-    # lhotse's Fbank on |X| (a user's fft magnitude for the power spectrum): power 1, no map of units
-    port = plan_port("lhotse-fbank", power=1)
-    r = wmel.diagnose(port, "lhotse-fbank")
-    answered(r, port)
-    assert fields(r) == {"power": "1"}, r["differences"]
-
-
 def test_sentence_normalisation_after_the_whole_finish():
     # SpeechBrain's Fbank then InputNormalization(norm_type="sentence"): each column's mean and
     # population spread taken out after the dB finish
@@ -190,14 +187,6 @@ def test_deltas_appended_read_from_the_values():
     answered(r, port)
     f = fields(r)
     assert f.get("n_mels") == "40" and f.get("delta_win") == "5" and f.get("window") == "hamming", f
-
-
-def test_log_energy_for_c0():
-    # kaldi-native-fbank's OnlineMfcc(use_energy=True) claimed as lhotse's Mfcc: c0 the log energy
-    port = plan_port("lhotse-mfcc", use_energy=1)
-    r = wmel.diagnose(port, "lhotse-mfcc")
-    answered(r, port)
-    assert fields(r) == {"use_energy": "1"}, r["differences"]
 
 
 def test_speechbrain_spectral_magnitude():
