@@ -934,19 +934,22 @@ static int cmp_cand(const void *a, const void *b)
 }
 
 /* ---- the result */
-static wmel_dg_diff *add_diff(wmel_dg_result *r, const char *field)
-{
-    if (r->n_diff >= WMEL_DG_MAX_DIFF) return NULL;
-    wmel_dg_diff *df = &r->diff[r->n_diff++];
-    memset(df, 0, sizeof *df);
-    snprintf(df->field, sizeof df->field, "%s", field);
-    df->without = -1;
-    return df;
-}
 static void add_note(wmel_dg_result *r, const char *text)
 {
     size_t l = strlen(r->notes);
     snprintf(r->notes + l, sizeof r->notes - l, "%s%s", l ? "; " : "", text);
+}
+/* a row of the differences' table; past its WMEL_DG_MAX_DIFF rows the difference is written to
+   a scratch row, counted and said in the notes, so that a caller never holds a null row */
+static wmel_dg_diff *add_diff(wmel_dg_result *r, const char *field)
+{
+    wmel_dg_diff *df = &r->spill;
+    if (r->n_diff < WMEL_DG_MAX_DIFF) df = &r->diff[r->n_diff++];
+    else if (r->diff_left_out++ == 0) add_note(r, "more differences than the table's rows: the rest left out");
+    memset(df, 0, sizeof *df);
+    snprintf(df->field, sizeof df->field, "%s", field);
+    df->without = -1;
+    return df;
 }
 
 /* The frames axis of a plan's output: 1 when the frames are the columns. */
@@ -1649,12 +1652,10 @@ static int count_trim(job *j, counting *c)
     if (!st.ok || (sf.ok && sf.rms < st.rms)) return 0;
     j->cur = t;
     wmel_dg_diff *df = add_diff(j->out, "n_samples");
-    if (df) {
-        df->numeric = 1;
-        snprintf(df->preset, sizeof df->preset, "0");
-        snprintf(df->found, sizeof df->found, "%d", t.plan.n_samples);
-        df->without = sf.ok ? sf.max : INFINITY;
-    }
+    df->numeric = 1;
+    snprintf(df->preset, sizeof df->preset, "0");
+    snprintf(df->found, sizeof df->found, "%d", t.plan.n_samples);
+    df->without = sf.ok ? sf.max : INFINITY;
     snprintf(c->cnt_note, sizeof c->cnt_note, "the clip cut to %d samples first (openai-whisper's pad_or_trim)",
              t.plan.n_samples);
     return 1;
@@ -2564,7 +2565,6 @@ static void take_out(job *j)
             continue;
         }
         wmel_dg_diff *df = add_diff(j->out, FAMS[f].name);
-        if (!df) break;
         int num;
         fam_text(&FAMS[f], pv, df->preset, sizeof df->preset, &num);
         if (FAMS[f].type == F_MEANONLY && pv == 0 && base->norm == WMEL_NORM_PER_FEATURE) /* (NeMo's name) */
@@ -2580,15 +2580,12 @@ static void name_stack_offset(job *j)
     const state *cur = &j->cur;
     if (j->al.n_stk > 0) {
         wmel_dg_diff *df = add_diff(j->out, "lfr");
-        if (df) {
-            stack_text(&j->base, df->preset, sizeof df->preset);
-            stack_text(&cur->plan, df->found, sizeof df->found);
-            df->without = INFINITY; /* the preset's stacking has another shape */
-        }
+        stack_text(&j->base, df->preset, sizeof df->preset);
+        stack_text(&cur->plan, df->found, sizeof df->found);
+        df->without = INFINITY; /* the preset's stacking has another shape */
     }
     if (!cur->offset) return;
     wmel_dg_diff *df = add_diff(j->out, "pad_left");
-    if (!df) return;
     long left = j->base.framing != WMEL_FRAMES_SNIP ? j->base.n_fft / 2 : j->base.pad_left;
     df->numeric = 1;
     snprintf(df->preset, sizeof df->preset, "%ld", left);

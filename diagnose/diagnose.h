@@ -65,6 +65,8 @@ typedef struct wmel_dg_result {
     int work_bound;              /* 1: the search stopped at its work bound (max_candidates) */
     int time_bound;              /* 1: the search stopped at the safety's wall-clock cap: the answer may
                                     differ on another machine or under another load */
+    size_t diff_left_out;        /* differences past the table's WMEL_DG_MAX_DIFF: not listed (a note says so) */
+    wmel_dg_diff spill;          /* where such a difference is written and dropped (scratch, never read) */
 } wmel_dg_result;
 
 /* The search's bounds; a zero field takes its default. */
