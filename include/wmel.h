@@ -175,7 +175,8 @@ enum {
 enum {
     WMEL_AUTO_MEASURE = 0,    /* the default: GPUs timed against the CPU (WMEL_AUTO_PROBE
                                  overrides it: 0 as ESTIMATE, 1 as MEASURE_ANY) */
-    WMEL_AUTO_ESTIMATE = 1,   /* never timed: the rule alone, the device as found */
+    WMEL_AUTO_ESTIMATE = 1,   /* never timed: the rule alone, the device as found, its
+                                 arithmetic (float64 or float-float) by the rule too */
     WMEL_AUTO_MEASURE_ANY = 2 /* every device AUTO reaches timed, CPU devices (lavapipe, the
                                  CUDA emulator) too */
 };

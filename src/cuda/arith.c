@@ -280,8 +280,11 @@ int wmel__cu_arith_pick(wmel_ctx *ctx, int whisper, int *ff)
     const char *env = wmel__env(WMEL__CFG_CUDA_ARITHMETIC);
     const int by_env = asked == WMEL_CUDA_ARITH_AUTO && env && *env;
     char note[sizeof ctx->backend_note] = "", msg[sizeof ctx->backend_note];
+    /* AUTO's planner flag: WMEL_AUTO_ESTIMATE (or WMEL_AUTO_PROBE=0) times nothing, the
+       arithmetic included: backend.c's rule of the compute capability decides */
+    const int timed = asked == WMEL_CUDA_ARITH_AUTO && !by_env && whisper && wmel__auto_probe_mode(&ctx->params) != 0;
     if (asked != WMEL_CUDA_ARITH_AUTO) *ff = asked == WMEL_CUDA_ARITH_FLOAT_FLOAT;
-    else if (!by_env && whisper) *ff = timed_here(); /* the self-test first, then the timing */
+    else if (timed) *ff = timed_here(); /* the self-test first, then the timing */
     /* else: backend.c's rule (the variable, or the compute capability), already in *ff */
     if (*ff) {
         if (!wmel__cu_ffcheck_run(dev, msg, sizeof msg)) {
@@ -294,7 +297,7 @@ int wmel__cu_arith_pick(wmel_ctx *ctx, int whisper, int *ff)
             }
             *ff = 0;
             snprintf(note, sizeof note, "float64: %.140s", msg);
-        } else if (asked == WMEL_CUDA_ARITH_AUTO && !by_env && whisper) {
+        } else if (timed) {
             *ff = whisper_auto(dev, note, sizeof note);
         } else {
             snprintf(note, sizeof note, "float-float: %.140s", msg);

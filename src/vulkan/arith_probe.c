@@ -77,7 +77,7 @@ static void measure(void *arg, wmel_verdict *v)
     for (int a = 0; a < 2; a++) wmel__ctx_free(c[a]);
 }
 
-int wmel__vk_arith_auto(const vkw_dev *d, int index, int asked)
+int wmel__vk_arith_auto(const vkw_dev *d, int index, int asked, int may_time)
 {
     const char *aenv = wmel__env(WMEL__CFG_VULKAN_ARITHMETIC);
     const int pe = wmel__env_bool(WMEL__CFG_VULKAN_ARITH_PROBE);
@@ -88,7 +88,7 @@ int wmel__vk_arith_auto(const vkw_dev *d, int index, int asked)
     }
     /* VkPhysicalDeviceType: 1 integrated, 2 discrete, 3 virtual GPU (4 CPU) */
     const int gpu = d->type >= 1 && d->type <= 3;
-    const int timed = asked == 0 && !(aenv && *aenv) && d->f64 && HAVE_FF && (pe == 1 || (pe == -1 && gpu));
+    const int timed = may_time && asked == 0 && !(aenv && *aenv) && d->f64 && HAVE_FF && (pe == 1 || (pe == -1 && gpu));
     if (!timed) return wmel__vk_arith(d, asked);
     const vkw_dev_key key = dev_key(d);
     wmel_verdict v;

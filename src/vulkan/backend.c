@@ -248,7 +248,8 @@ static int vk_choose(const wmel_ctx *ctx, int *index, int *arith, int *ff_fma)
                                n == 0 ? "Vulkan: no device (the loader lists none)"
                                       : "Vulkan: no device matches params.vulkan_device / WMEL_VULKAN_DEVICE "
                                         "(or, for AUTO, none is a GPU)");
-    *arith = wmel__vk_arith_auto(&devs[*index], *index, ctx->params.vulkan_arith);
+    *arith = wmel__vk_arith_auto(&devs[*index], *index, ctx->params.vulkan_arith,
+                                 wmel__auto_probe_mode(&ctx->params) != 0);
     if (!*arith) return WMEL_ERR_BACKEND_UNAVAILABLE; /* the reason is in the detail */
     *ff_fma = 0;
     if (*arith == VKW_ARITH_FF) { /* the device computes float-float exactly, or not at all (ffcheck.c) */

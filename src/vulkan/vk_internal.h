@@ -181,9 +181,10 @@ int wmel__vk_arith(const vkw_dev *d, int asked);
 /* The arithmetic for device `index` (arith_probe.c): as wmel__vk_arith, except that with
  * none asked for (asked 0, no WMEL_VULKAN_ARITHMETIC) on a GPU that has both, float-float
  * when it is measurably faster there (timed once a process per device; the testing switch
- * WMEL_VULKAN_ARITH_PROBE=1 times a CPU device too, =0 never times). 0 with a reason in
- * wmel__detail when none can run. */
-int wmel__vk_arith_auto(const vkw_dev *d, int index, int asked);
+ * WMEL_VULKAN_ARITH_PROBE=1 times a CPU device too, =0 never times); may_time 0 (AUTO's
+ * planner flag WMEL_AUTO_ESTIMATE) times nothing: the rule of wmel__vk_arith. 0 with a reason
+ * in wmel__detail when none can run. */
+int wmel__vk_arith_auto(const vkw_dev *d, int index, int asked, int may_time);
 /* What the timing found: seconds of a 30 s clip in each arithmetic (0: it could not run
  * there), the arithmetic taken (0: neither ran). */
 typedef struct vkw_arith_probe {

@@ -260,6 +260,19 @@ static void choice(void)
         CHECK(wmel__kept_runs(WMEL__KEPT_CU_ARITH) == runs0, "AUTO timed on the emulator");
         CHECK(wmel__test_ctl(WMEL__TC_CU_ARITH, 1, 0) == WMEL_OK, "test door");
     }
+    /* AUTO's planner flag WMEL_AUTO_ESTIMATE: the arithmetic untimed too, where the rule
+       would time it (a GPU, or the emulator asked) */
+    {
+        wmel_params p = wmel_default_params();
+        p.backend = WMEL_BACKEND_CUDA;
+        p.n_threads = 1;
+        p.auto_plan = WMEL_AUTO_ESTIMATE;
+        c = wmel_create(&p, &st);
+        CHECK(c && !strstr(wmel_backend_reason(c), "timed"), "ESTIMATE: %s (%s)", c ? wmel_kernel_name(c) : wmel_strerror(st),
+              c ? wmel_backend_reason(c) : "");
+        wmel_destroy(c);
+        CHECK(wmel__kept_runs(WMEL__KEPT_CU_ARITH) == runs0, "ESTIMATE timed the arithmetic");
+    }
     /* AUTO timed (a GPU, or the emulator asked): the rule on its own times, once */
     for (int k = 0; k < 2; k++) {
         c = make(WMEL_BACKEND_CUDA, k ? 128 : 80, WMEL_CUDA_ARITH_AUTO, &st);

@@ -92,6 +92,19 @@ int main(void)
         wmel_destroy(c);
     }
     CHECK(wmel__vk_arith_probed(d, NULL) == 0, "timed though the arithmetic was named");
+    /* AUTO's planner flag WMEL_AUTO_ESTIMATE: untimed, even with the switch */
+    {
+        wmel_params p = wmel_default_params();
+        p.backend = WMEL_BACKEND_VULKAN;
+        p.vulkan_device = idx + 1;
+        p.n_threads = 1;
+        p.auto_plan = WMEL_AUTO_ESTIMATE;
+        wmel_ctx *c = wmel_create(&p, &st);
+        CHECK(c != NULL && !strstr(wmel_backend_reason(c), "timed"), "ESTIMATE: %d %s", st,
+              c ? wmel_backend_reason(c) : wmel_vulkan_error_detail());
+        wmel_destroy(c);
+        CHECK(wmel__vk_arith_probed(d, NULL) == 0, "ESTIMATE timed the arithmetic");
+    }
 
     /* a bad value of the switch: a status that names it */
     t_setenv("WMEL_VULKAN_ARITH_PROBE", "often", 1);
