@@ -118,7 +118,11 @@ def main():
     if a.record:
         day = datetime.date.today().isoformat()
         gpu = name.split()[-1].lower()
-        path = os.path.join(a.record, f"{day}-cuda-batch-{gpu}.md")
+        base = os.path.join(a.record, f"{day}-cuda-batch-{gpu}")
+        path, k = base + ".md", 1
+        while os.path.exists(path):  # an earlier record of the day is kept
+            k += 1
+            path = f"{base}-{k}.md"
         with open(path, "w") as f:
             f.write(f"# bench/cuda_batch_bench.py on an {name}\n\n- Date: {day}\n- Made by: `python3 "
                     f"bench/cuda_batch_bench.py {' '.join(sys.argv[1:])}`\n")

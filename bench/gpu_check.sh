@@ -260,7 +260,9 @@ else echo "skipped: not in GPU_CHECK_STEPS"; fi
 step "many clips on the device from torch (bench/cuda_batch_bench.py)"
 so=$(find "$B" -name '_wmel*.so' | head -1)
 pkg="$B/pypkg"
-if [ -n "$so" ]; then rm -rf "$pkg" && mkdir -p "$pkg" && cp -r python/wmel "$pkg/" && cp "$(dirname "$so")"/_*.so "$pkg/wmel/"; fi
+# the package as the wheel lays it out (python/CMakeLists.txt): the modules, the extensions, the speech clip
+if [ -n "$so" ]; then rm -rf "$pkg" && mkdir -p "$pkg" && cp -r python/wmel "$pkg/" && cp "$(dirname "$so")"/_*.so "$pkg/wmel/" &&
+  cp data/speech_en.wav "$pkg/wmel/"; fi
 if ! want cuda_batch; then echo "skipped: not in GPU_CHECK_STEPS"
 elif [ -z "$so" ] || [ "$HAVE_NP" = 0 ]; then echo "skipped: no extension built or no numpy for $PY"
 else

@@ -67,15 +67,27 @@ _parakeet_banks: dict = {}
 
 
 def _parakeet_bank(n_mels: int):
-    """The float32 filter bank transformers' Parakeet builds, (n_mels, 257), for comparison."""
-    b = _parakeet_banks.get(n_mels)
-    if b is None:
-        from transformers.audio_utils import mel_filter_bank
-        b = np.ascontiguousarray(mel_filter_bank(
-            num_frequency_bins=257, num_mel_filters=n_mels, min_frequency=0.0,
-            max_frequency=_SR / 2, sampling_rate=_SR, norm="slaney", mel_scale="slaney",
-            dtype=np.float32).T)
-        _parakeet_banks[n_mels] = b
+    """The float32 filter bank transformers' Parakeet builds, (n_mels, 257), for comparison,
+    as the installed release builds it: mel_filter_bank(dtype=float32), or, in the releases
+    whose mel_filter_bank takes no dtype, librosa.filters.mel (float32); None where neither
+    is there (the extractor is then not taken as libwmel's)."""
+    if n_mels in _parakeet_banks:
+        return _parakeet_banks[n_mels]
+    import inspect
+    from transformers.audio_utils import mel_filter_bank
+    if "dtype" in inspect.signature(mel_filter_bank).parameters:
+        b = mel_filter_bank(num_frequency_bins=257, num_mel_filters=n_mels, min_frequency=0.0,
+                            max_frequency=_SR / 2, sampling_rate=_SR, norm="slaney", mel_scale="slaney",
+                            dtype=np.float32).T
+    else:
+        try:
+            import librosa
+        except ImportError:
+            b = None
+        else:
+            b = librosa.filters.mel(sr=_SR, n_fft=512, n_mels=n_mels, fmin=0.0, fmax=_SR / 2, norm="slaney")
+    b = None if b is None else np.ascontiguousarray(b, dtype=np.float32)
+    _parakeet_banks[n_mels] = b
     return b
 
 
@@ -93,7 +105,8 @@ def parakeet_wmel_computes(fe, check_bank=True) -> bool:
     if check_bank and getattr(fe, "mel_filters", None) is not None:
         bank = fe.mel_filters
         bank = bank.detach().cpu().numpy() if hasattr(bank, "detach") else np.asarray(bank)
-        if bank.shape != (n, 257) or not np.array_equal(bank, _parakeet_bank(int(n))):
+        ref = _parakeet_bank(int(n))
+        if ref is None or bank.shape != (n, 257) or not np.array_equal(bank, ref):
             return False
     return True
 

@@ -1,6 +1,9 @@
 """conftest.py -- shared fixtures for the wmel Python tests: the golden data in
-../shared/golden (or $WMEL_GOLDEN) and its inputs as openai's load_audio gives them."""
+../shared/golden (or $WMEL_GOLDEN) and its inputs as openai's load_audio gives them, and
+transformers' feature extractors as the installed release has them (hf_original)."""
+import importlib
 import os
+import warnings
 import pathlib
 
 import numpy as np
@@ -62,3 +65,31 @@ def vulkan_skip_reason():
     except RuntimeError as e:
         return f"no Vulkan device: {e}"
     return None
+
+
+def hf_original(module, name, needs_torch=False):
+    """transformers' feature extractor `name` (transformers/models/<module>/
+    feature_extraction_<module>.py), made once with its defaults, or a skip that says why not:
+    transformers (or torch, for the torch-based classes) not installed, a release without the
+    model, or the class's own requirement absent (transformers makes some of its extractors
+    placeholders, or fails in their __init__, where librosa is not installed)."""
+    tf = pytest.importorskip("transformers")
+    if needs_torch:
+        pytest.importorskip("torch")
+    try:
+        mod = importlib.import_module(f"transformers.models.{module}.feature_extraction_{module}")
+    except ModuleNotFoundError as e:
+        if (e.name or "").startswith("transformers"):
+            pytest.skip(f"transformers {tf.__version__} has no {module} (a later release has it)")
+        pytest.skip(f"transformers' {name} needs {e.name}, not installed")
+    cls = getattr(mod, name, None)
+    if cls is None:
+        pytest.skip(f"transformers {tf.__version__} has no {name}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cls()
+    except (ImportError, NameError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        pytest.skip(f"transformers {tf.__version__}'s {name} does not run here: {first}")
+    return cls

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import wmel.hf as H
+from conftest import hf_original
 from wmel import _feref as R
 
 TOL = 2e-5
@@ -130,12 +131,12 @@ def _compare(a, b, tol, denom=None):
                                 {"pad_to_multiple_of": 1000, "return_tensors": "np"},
                                 {"feature_size": 128}])
 def test_parakeet_vs_transformers(kw):
-    import transformers
+    original = hf_original("parakeet", "ParakeetFeatureExtractor", needs_torch=True)
     kw = dict(kw)
     init = {"feature_size": kw.pop("feature_size")} if "feature_size" in kw else {}
     for clips in (_clips(), _clips((7000,))[0], [c.astype(np.float64) for c in _clips((4000, 3000))]):
         a = _quiet(H.ParakeetFeatureExtractor(**init), clips, sampling_rate=16000, **kw)
-        b = _quiet(transformers.ParakeetFeatureExtractor(**init), clips, sampling_rate=16000, **kw)
+        b = _quiet(original(**init), clips, sampling_rate=16000, **kw)
         _compare(a, b, PARAKEET_VS_ORIGINAL)
 
 
@@ -180,13 +181,13 @@ def test_subclasses_patch_and_pretrained(tmp_path):
 def test_parakeet_subclass_fallbacks():
     """What libwmel does not compute goes to transformers' own code: a changed filter bank."""
     import torch
-    import transformers
-    assert issubclass(H.ParakeetFeatureExtractor, transformers.ParakeetFeatureExtractor)
+    original = hf_original("parakeet", "ParakeetFeatureExtractor", needs_torch=True)
+    assert issubclass(H.ParakeetFeatureExtractor, original)
     fe = H.ParakeetFeatureExtractor()
     x = _clips((6000,))[0]
     fe.mel_filters = fe.mel_filters * 2
     a = _quiet(fe, x, sampling_rate=16000)
-    t = transformers.ParakeetFeatureExtractor()
+    t = original()
     t.mel_filters = t.mel_filters * 2
     b = _quiet(t, x, sampling_rate=16000)
     assert torch.equal(a["input_features"], b["input_features"])

@@ -27,6 +27,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fe_inputs as FI  # noqa: E402
+from conftest import hf_original  # noqa: E402
 
 
 def _load_feref():
@@ -176,8 +177,7 @@ def hf_seamless(x):
 
 
 def hf_parakeet(x, n_mels=80):
-    import torch  # noqa: F401  (the extractor needs it)
-    from transformers import ParakeetFeatureExtractor
+    ParakeetFeatureExtractor = hf_original("parakeet", "ParakeetFeatureExtractor", needs_torch=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         r = ParakeetFeatureExtractor(feature_size=n_mels)(np.asarray(x, np.float32), sampling_rate=16000,
@@ -382,11 +382,15 @@ def test_nemo_legacy_is_reflect_padding_with_all_frames_valid():
 
 @needs_tf
 def test_nemo_bank_is_transformers_slaney_bank():
+    import inspect
     from transformers.audio_utils import mel_filter_bank
+    # float64 (the default of the releases before mel_filter_bank took a dtype)
+    f64 = {"dtype": np.float64} if "dtype" in inspect.signature(mel_filter_bank).parameters else {}
     for n_mels in (80, 128):
         hf = mel_filter_bank(num_frequency_bins=257, num_mel_filters=n_mels, min_frequency=0.0,
                              max_frequency=8000.0, sampling_rate=16000, norm="slaney",
-                             mel_scale="slaney", dtype=np.float64)
+                             mel_scale="slaney", **f64)
+        assert hf.dtype == np.float64
         assert np.abs(hf.T - R.nemo_mel_filters(n_mels)).max() < 1e-12
 
 
