@@ -3021,6 +3021,11 @@ static int noise_ceps(const wmel_frontend_plan *p, const float *x, const ngeo *g
     if (gl->nt != g->nt || M < 1 || g->nm != (size_t)p->n_ceps) return 0;
     const double unit = LOG10_KIND(p->log) ? log(10.0) : 1.0, half = p->power == 1 ? 1.0 : 0.5;
     const double fft = NOISE_C * sqrt((double)p->n_fft), gain = p->affine ? fabs(p->post_scale) : 1.0;
+    /* a log mel below the transform's noise floor (floor_g nats under its frame's largest) moves
+       at most up to that floor or down to the log's guard, whatever the exponential model says:
+       without the cap one such cell (an empty filter's exact zero at the guard) would give every
+       cepstrum of its frame a bound no error exceeds */
+    const double floor_g = -log(FLT_EPSILON * fft) / half, lguard = p->log_guard > 0 ? log(p->log_guard) : -INFINITY;
     double *top = malloc(gl->nt * sizeof *top);
     if (!top) return 0;
     frame_tops(gl, L, top);
@@ -3029,7 +3034,9 @@ static int noise_ceps(const wmel_frontend_plan *p, const float *x, const ngeo *g
         for (size_t m = 0; m < M; m++) {
             const double lv = L[ng_at(gl, t, m + (size_t)ue)];
             const double gg = isfinite(top[t]) && isfinite(lv) ? (top[t] - lv) * unit : 0;
-            const double b = log_noise(lv, gg, fft, unit, half);
+            double b = log_noise(lv, gg, fft, unit, half);
+            const double cap = (fmax(gg - floor_g, lv * unit - lguard) + 1) / unit;
+            if (isfinite(lv) && b > cap) b = cap;
             sl += fabs(lv);
             se2 += b * b;
         }

@@ -977,20 +977,156 @@ static int try_exact_starts(joint_state *s)
     return 1;
 }
 
-/* The nemo family's cepstra for a claim of Kaldi's MFCC (the kaldi front-end with n_ceps): the
-   DCT of ln(mel + 1e-6) of a periodic Hann's power spectrum, centred (reflect: torchaudio's
-   MFCC(log_mels=True); zeros: librosa's mfcc(S=log(mel + 1e-6))), every frame kept, an HTK
-   bank without norm or Slaney's with its norm, no pre-emphasis, no lifter, the claim's n_ceps,
-   on the mel counts the libraries use (the claim's, 40, 64, 80, 128) in the claim's window
-   length and 512 points. Their count in v (those whose output has the port's shape). */
-#define MAX_FAMILY 48
-static int family_starts(const wmel_frontend_plan *c, const wmel_dg_clip *clip, wmel_frontend_plan *v)
+/* The libraries' own conventions for the part of a front-end before its log (docs/
+   porting-libraries.md, each from the library's source): a port written with one of them is
+   often five to ten fields from the plan it claims, past the search's reach from the claim, and
+   one field or two from the library's start. Each start: the kaldi family (the one with every
+   field) at the claim's rate, frame and hop, the library's fields, its n_fft (0: the claim's;
+   -1: the power of two >= the frame), the port's frame width as its mel count, or as its cepstra
+   over the library's and the claim's mel counts; the finish the library's own (its log) or the
+   claim's (its log, its guard and a whole normalisation where the claim has Whisper's). */
+typedef struct lib_conv {
+    const char *name;
+    const char *fields; /* "key=value ..." for wmel_plan_set */
+    const char *log;    /* the library's own log: "key=value ..." */
+    int n_fft;          /* 0: the claim's; -1: the power of two >= the frame */
+    int n_mels, lifter; /* the cepstra's defaults: the bank under them, Kaldi's lifter or none */
+} lib_conv;
+static const lib_conv LIBS[] = {
+    /* python_speech_features 0.6: sigproc.framesig (rect, 1 + ceil((n - len) / hop) frames over
+       zeros after the clip), preemphasis of the signal, powspec |X|^2 / NFFT, get_filterbanks'
+       bins floor((nfft + 1) f / sr), log with numpy's eps in place of an exact 0 */
+    {"python_speech_features",
+     "window=rect remove_dc=0 preemph=0.97 preemph_mode=signal mel_scale=htk mel_norm=none snap_bins=1 "
+     "low_freq=0 high_freq=0 framing=snip valid=all pad_right=-1 dither=0 power=2 scale=rsqrt_nfft",
+     "log=ln_zero log_guard=2.220446049250313e-16", 512, 26, 22},
+    /* spafe 0.3: the signal's pre-emphasis, Hamming frames (SlidingWindow: the frames that fit),
+       |X|^2 / nfft, mel_filter_banks' triangles in Hz at the bins' frequencies */
+    {"spafe",
+     "window=hamming remove_dc=0 preemph=0.97 preemph_mode=signal mel_scale=htk mel_norm=none low_freq=0 "
+     "high_freq=0 framing=snip valid=all dither=0 power=2 scale=rsqrt_nfft",
+     "log=ln_zero log_guard=2.220446049250313e-16", 512, 24, 0},
+    /* librosa >= 0.10: stft(center=True, pad_mode='constant'), get_window('hann', fftbins=True),
+       filters.mel(htk=False, norm='slaney'), power 2 */
+    {"librosa",
+     "window=hann_periodic remove_dc=0 preemph=0 mel_scale=slaney mel_norm=slaney low_freq=0 high_freq=0 "
+     "framing=center_zero valid=all dither=0 power=2",
+     "log=ln_add log_guard=1e-06", 0, 128, 0},
+    /* torchaudio.transforms.MelSpectrogram: center, reflect, torch.hann_window (periodic), an HTK
+       bank without norm, power 2 */
+    {"torchaudio",
+     "window=hann_periodic remove_dc=0 preemph=0 mel_scale=htk mel_norm=none low_freq=0 high_freq=0 "
+     "framing=center_reflect valid=all dither=0 power=2",
+     "log=ln_add log_guard=1e-06", 0, 128, 0},
+    /* nnAudio, torchlibrosa: centre reflect, scipy's periodic Hann, librosa's Slaney bank */
+    {"nnAudio, torchlibrosa",
+     "window=hann_periodic remove_dc=0 preemph=0 mel_scale=slaney mel_norm=slaney low_freq=0 high_freq=0 "
+     "framing=center_reflect valid=all dither=0 power=2",
+     "log=log10_clamp log_guard=1e-10", 0, 128, 0},
+    /* tf.signal: stft(pad_end=False) with hann_window(periodic=True) in the next power of two,
+       |X|, linear_to_mel_weight_matrix */
+    {"tf.signal",
+     "window=hann_periodic remove_dc=0 preemph=0 mel_scale=tf mel_norm=none framing=snip valid=all dither=0 "
+     "power=1",
+     "log=ln_add log_guard=1e-06", -1, 80, 0},
+};
+#define N_LIBS (sizeof LIBS / sizeof LIBS[0])
+
+/* the library's fields on p ("key=value ..."; pad_right=-1: hop - 1, scale=rsqrt_nfft:
+   1 / sqrt(n_fft), set after n_fft); 0 where each took */
+static int lib_apply(wmel_frontend_plan *p, const char *fields)
 {
-    if (c->frontend != WMEL_FRONTEND_KALDI || c->n_ceps < 1 || c->linear_bins || c->stack > 1 || c->delta_win)
-        return 0;
-    static const int MELS[] = {0, 40, 64, 80, 128};
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", fields);
+    for (char *kv = buf, *next; *kv; kv = next) {
+        next = kv + strcspn(kv, " ");
+        if (*next) *next++ = 0;
+        char *eq = strchr(kv, '=');
+        if (!eq) return -1;
+        *eq = 0;
+        char val[64];
+        if (!strcmp(kv, "pad_right") && !strcmp(eq + 1, "-1")) snprintf(val, sizeof val, "%d", p->hop - 1);
+        else if (!strcmp(kv, "scale") && !strcmp(eq + 1, "rsqrt_nfft"))
+            snprintf(val, sizeof val, "%.17g", 1.0 / sqrt((double)p->n_fft));
+        else snprintf(val, sizeof val, "%s", eq + 1);
+        if (wmel_plan_set(p, kv, val, NULL, 0)) return -1;
+    }
+    return 0;
+}
+
+/* the claim's finish on a library's start p: its log and guard, Whisper's whole normalisation
+   where the claim has it (kaldi's normalize whole), no other */
+static int claim_finish(wmel_frontend_plan *p, const wmel_frontend_plan *c)
+{
+    static const char *const LOGN[] = {"log10_clamp", "ln_add", "ln_clamp", "none", "ln_zero", "log10_zero"};
+    char g[40];
+    snprintf(g, sizeof g, "%.17g", c->log_guard);
+    if ((unsigned)c->log >= 6 || wmel_plan_set(p, "log", LOGN[c->log], NULL, 0) ||
+        (c->log != WMEL_LOG_NONE && wmel_plan_set(p, "log_guard", g, NULL, 0)))
+        return -1;
+    const int whole = c->norm == WMEL_NORM_WHOLE || (c->frontend == WMEL_FRONTEND_WHISPER && c->norm == 0);
+    return wmel_plan_set(p, "normalize", whole ? "whole" : "none", NULL, 0);
+}
+
+/* the libraries' starts (LIBS) for claim c whose output has clip's shape, added to v (names[i]
+   the library's); their count */
+static int library_starts(const wmel_frontend_plan *c, const wmel_dg_clip *clip, wmel_frontend_plan *v,
+                          const char **names, int n, int cap)
+{
+    if (c->linear_bins || c->stack > 1 || c->delta_win) return n;
+    size_t a[2];
+    const int na = port_axes(clip, a);
+    static const int CEPS_MELS[] = {0, 0, 40, 80}; /* the library's, the claim's, then the counts users pick */
+    for (size_t L = 0; L < N_LIBS; L++)
+        for (int ax = 0; ax < na; ax++)
+            for (int ceps = 0; ceps < 2; ceps++)
+                for (int m = 0; m < (ceps ? 4 : 1); m++)
+                    for (int fin = 0; fin < 2; fin++) {
+                        const size_t w = a[ax];
+                        const int nm = !ceps ? (int)w : m == 0 ? LIBS[L].n_mels : m == 1 ? c->n_mels : CEPS_MELS[m];
+                        if (w < 8 || w > 512 || (ceps && (w > 40 || (size_t)nm <= w)))
+                            continue;
+                        int seen = 0; /* (a mel count an earlier m gave) */
+                        for (int k = 0; ceps && k < m; k++)
+                            seen |= nm == (k == 0 ? LIBS[L].n_mels : k == 1 ? c->n_mels : CEPS_MELS[k]);
+                        if (seen) continue;
+                        wmel_frontend_plan p;
+                        if (wmel_frontend_preset(WMEL_FRONTEND_KALDI, 80, &p)) continue;
+                        p.sample_rate = c->sample_rate, p.frame_length = c->frame_length, p.hop = c->hop;
+                        int nf = LIBS[L].n_fft > 0 ? LIBS[L].n_fft : c->n_fft;
+                        if (LIBS[L].n_fft < 0)
+                            for (nf = 2; nf < c->frame_length; nf *= 2) {}
+                        if (nf < p.frame_length) nf = c->n_fft;
+                        p.n_fft = nf;
+                        p.n_mels = nm;
+                        if (lib_apply(&p, LIBS[L].fields) || (fin ? claim_finish(&p, c) : lib_apply(&p, LIBS[L].log)))
+                            continue;
+                        p.n_ceps = ceps ? (int)w : 0;
+                        p.cepstral_lifter = ceps ? LIBS[L].lifter : 0;
+                        const int before = n;
+                        add_start(p, clip, v, &n, cap);
+                        if (n > before) names[n - 1] = LIBS[L].name;
+                    }
+    return n;
+}
+
+/* The family switch's starts: the nemo family's cepstra for a claim of Kaldi's MFCC (the
+   kaldi front-end with n_ceps): the DCT of ln(mel + 1e-6) of a periodic Hann's power spectrum,
+   centred (reflect: torchaudio's MFCC(log_mels=True); zeros: librosa's mfcc(S=log(mel +
+   1e-6))), every frame kept, an HTK bank without norm or Slaney's with its norm, no
+   pre-emphasis, no lifter, the claim's n_ceps, on the mel counts the libraries use (the
+   claim's, 40, 64, 80, 128) in the claim's window length and 512 points; then the libraries'
+   own (library_starts). Their count in v (those whose output has the port's shape); names[i]
+   the library a start is, NULL for the nemo family's. */
+#define MAX_FAMILY 160
+static int family_starts(const wmel_frontend_plan *c, const wmel_dg_clip *clip, wmel_frontend_plan *v,
+                         const char **names)
+{
     int n = 0;
-    for (int m = 0; m < 5; m++)
+    static const int MELS[] = {0, 40, 64, 80, 128};
+    const int kaldi_ceps = c->frontend == WMEL_FRONTEND_KALDI && c->n_ceps >= 1 && !c->linear_bins && c->stack <= 1 &&
+                           !c->delta_win;
+    for (int m = 0; m < 5 * kaldi_ceps; m++)
         for (int f = 0; f < 2; f++)
             for (int b = 0; b < 2; b++)
                 for (int t = 0; t < 2; t++) {
@@ -1015,9 +1151,11 @@ static int family_starts(const wmel_frontend_plan *c, const wmel_dg_clip *clip, 
                     p.log_guard = 1e-6;
                     p.n_ceps = c->n_ceps;
                     p.cepstral_lifter = 0;
+                    const int before = n;
                     if (n < MAX_FAMILY) add_start(p, clip, v, &n, MAX_FAMILY);
+                    if (n > before) names[n - 1] = NULL;
                 }
-    return n;
+    return library_starts(c, clip, v, names, n, MAX_FAMILY);
 }
 
 static void bank_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const wmel_frontend_plan *c);
@@ -1154,71 +1292,136 @@ static void start_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const wm
             continue;
         if (!mine ? !family_value(qe[0].val, e->key, tb, sizeof tb) : snprintf(tb, sizeof tb, "%s", mine->val) < 0)
             continue;
-        for (char *t = ta; t; t = t == ta ? tb : NULL) /* (a string's quotes dropped) */
+        for (char *t = ta; t; t = t == ta ? tb : NULL) { /* (a string's quotes dropped; a switch as the search names it) */
             if (t[0] == '"' && strlen(t) > 1) memmove(t, t + 1, strlen(t)), t[strlen(t) - 1] = 0;
+            if (!strcmp(t, "true") || !strcmp(t, "false")) snprintf(t, 104, "%d", t[0] == 't');
+        }
         set_diff(m, e->key, ta, tb);
     }
 }
 
-/* A claim of one family whose port computes another's (family_starts): phase 0, before the
-   search from the claimed plan (whose free units would stand in for the structure): each start
-   held against the first clip, those that reproduce it against every clip, the best taken;
-   phase 1, where the answer does not reproduce every clip: a search on the first clip from the
-   start nearest to it (the least worst cell's excess), its answer taken where it reproduces
-   more clips. 0, or a wmel_dg_run status. */
+/* How far plan p's output on clip c is from the port's whatever its units: the RMS of the
+   port's values less the best affine map of p's (least squares over the finite cells), over
+   the port's own spread; INFINITY where p cannot compute the clip or its shape differs (p's
+   layout set to the port's orientation by shape_fits). A start a search moves units from. */
+static double affine_gap(const wmel_frontend_plan *p, const wmel_dg_clip *c)
+{
+    wmel_params pr = wmel_default_params();
+    pr.n_threads = 1;
+    int st = 0;
+    size_t R = 0, C = 0;
+    wmel_ctx *ctx = wmel_create_plan(&pr, p, &st);
+    double gap = INFINITY;
+    float *y = NULL;
+    if (!ctx || wmel_features_shape(ctx, c->n, &R, &C) || R * C != c->n_feat || !(y = malloc(R * C * sizeof *y)) ||
+        wmel_features(ctx, c->audio, c->n, y, R * C))
+        goto done;
+    double sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0, k = 0;
+    for (size_t i = 0; i < R * C; i++) {
+        const double a = y[i], b = c->feat[i];
+        if (!isfinite(a) || !isfinite(b)) continue;
+        sx += a, sy += b, sxx += a * a, sxy += a * b, syy += b * b, k++;
+    }
+    if (k < 2) goto done;
+    const double vx = sxx - sx * sx / k, vy = syy - sy * sy / k, cxy = sxy - sx * sy / k;
+    if (!(vy > 0)) goto done;
+    const double res = vx > 0 ? vy - cxy * cxy / vx : vy; /* the residual's sum of squares */
+    gap = sqrt(fmax(res, 0) / vy);
+done:
+    free(y);
+    wmel_destroy(ctx);
+    return gap;
+}
+
+/* phase 1's search from start v on the first clip; its answer taken where it reproduces more
+   clips (1, into take), 0 not; a wmel_dg_run status in *rc */
+static int search_from(joint_state *s, const wmel_frontend_plan *v, wmel_frontend_plan *take, int *best_ok, int *rc,
+                       char *err, size_t err_len)
+{
+    const wmel_dg_clip *c = &s->clips[0];
+    *rc = wmel_dg_run_opts(v, c->audio, c->n, c->feat, c->n_feat, c->shape, c->ndim, &s->opts, s->cancel, s->cancel_arg,
+                           s->r, err, err_len);
+    if (s->jt->n_fits < WMEL_DG_JOINT_MAX_FITS) s->jt->fitted[s->jt->n_fits] = 0;
+    s->jt->n_fits++;
+    if (*rc && *rc != WMEL_DG_CANCELLED) *rc = 0;
+    if (*rc) return 0;
+    s->evals += s->r->evals;
+    const wmel_frontend_plan *a2 = answer_of(s->r, v);
+    if (!a2 || !consider(s, a2, take, best_ok)) return 0;
+    const wmel_frontend_plan t2 = *take;
+    take_report(s, 0);
+    s->best->n_diff = 0;
+    *take = t2;
+    return 1;
+}
+
+/* A claim of one family whose port computes another's, or a library's conventions
+   (family_starts): phase 0, before the search from the claimed plan (whose free units would
+   stand in for the structure): each start held against the first clip, those that reproduce it
+   against every clip, the best taken; phase 1, where the answer does not reproduce every clip:
+   a search on the first clip from the start nearest to it whatever its units (affine_gap), then
+   from the nearest of another library, each answer taken where it reproduces more clips. 0, or
+   a wmel_dg_run status. */
 static int try_family_switch(joint_state *s, int phase, char *err, size_t err_len)
 {
     if (s->have && s->n_ok >= s->n_clips) return 0;
     wmel_frontend_plan *v = malloc(MAX_FAMILY * sizeof *v);
-    if (!v) return 0;
+    const char **names = malloc(MAX_FAMILY * sizeof *names);
+    double *gap = malloc(MAX_FAMILY * sizeof *gap);
+    if (!v || !names || !gap) {
+        free(v), free(names), free(gap);
+        return 0;
+    }
     const wmel_dg_clip *c = &s->clips[0];
-    const int nv = family_starts(s->claimed, c, v);
+    const int nv = family_starts(s->claimed, c, v, names);
     wmel_frontend_plan take;
-    int best_ok = s->have ? s->n_ok : 0, got = 0, rc = 0, near = -1;
-    double near_x = INFINITY;
+    int best_ok = s->have ? s->n_ok : 0, got = -1, rc = 0;
     for (int i = 0; i < nv; i++) {
         wmel_dg_check_result ck;
         char e2[256];
+        gap[i] = INFINITY;
+        if (phase == 1) {
+            gap[i] = affine_gap(&v[i], c);
+            s->evals++;
+            continue;
+        }
         if (wmel_dg_check(&v[i], c->audio, c->n, c->feat, c->n_feat, c->shape, c->ndim, s->dtype[0], &ck, e2, sizeof e2))
             continue;
         s->evals++;
-        if (isfinite(ck.excess) && ck.excess < near_x) near_x = ck.excess, near = i;
-        if (phase == 0 && ck.ok && consider(s, &v[i], &take, &best_ok)) got = 1;
+        if (ck.ok && consider(s, &v[i], &take, &best_ok)) got = i;
     }
-    if (phase == 1 && near >= 0) {
-        rc = wmel_dg_run_opts(&v[near], c->audio, c->n, c->feat, c->n_feat, c->shape, c->ndim, &s->opts, s->cancel,
-                              s->cancel_arg, s->r, err, err_len);
-        if (s->jt->n_fits < WMEL_DG_JOINT_MAX_FITS) s->jt->fitted[s->jt->n_fits] = 0;
-        s->jt->n_fits++;
-        if (rc && rc != WMEL_DG_CANCELLED) rc = 0;
-        else if (!rc) {
-            s->evals += s->r->evals;
-            const wmel_frontend_plan *a2 = answer_of(s->r, &v[near]);
-            if (a2 && consider(s, a2, &take, &best_ok)) {
-                const wmel_frontend_plan t2 = take;
-                take_report(s, 0);
-                s->best->n_diff = 0;
-                take = t2;
-                got = 1;
-            }
-        }
+    const char *tried = "";
+    for (int round = 0; phase == 1 && round < 2 && !rc && best_ok < s->n_clips; round++) {
+        int near = -1;
+        for (int i = 0; i < nv; i++)
+            if (isfinite(gap[i]) && (near < 0 || gap[i] < gap[near]) &&
+                (!round || (names[i] ? names[i] : "") != tried))
+                near = i;
+        if (near < 0) break;
+        tried = names[near] ? names[near] : "";
+        if (search_from(s, &v[near], &take, &best_ok, &rc, err, err_len)) got = near;
     }
-    if (got) {
+    if (got >= 0) {
         if (phase == 0) memset(s->best, 0, sizeof *s->best);
         s->best->matches = 0;
         s->best->explained = 1;
         s->best->has_plan = 1;
-        family_diffs(s->best, &take, s->claimed);
+        start_diffs(s->best, &take, s->claimed);
         size_t nl = strlen(s->best->notes);
-        snprintf(s->best->notes + nl, sizeof s->best->notes - nl, "%sthe cepstra as the nemo family's (a DCT of "
-                 "ln(mel + 1e-6), centred frames) before the claimed family's search and its free units",
-                 nl ? "; " : "");
+        if (names[got])
+            snprintf(s->best->notes + nl, sizeof s->best->notes - nl, "%sthe front part as %s computes it (a start "
+                     "from that library's conventions) before the claimed family's search and its free units",
+                     nl ? "; " : "", names[got]);
+        else
+            snprintf(s->best->notes + nl, sizeof s->best->notes - nl, "%sthe cepstra as the nemo family's (a DCT of "
+                     "ln(mel + 1e-6), centred frames) before the claimed family's search and its free units",
+                     nl ? "; " : "");
         s->plan = take;
         s->have = 1;
         s->n_ok = best_ok;
         memcpy(s->ck, s->ck3, (size_t)s->n_clips * sizeof *s->ck);
     }
-    free(v);
+    free(v), free(names), free(gap);
     return rc;
 }
 

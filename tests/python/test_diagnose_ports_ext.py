@@ -425,3 +425,27 @@ def test_refusal_recognisers_leave_an_expressible_port_alone():
     assert _refusals.energy_c0(wmel.features, plan, clips, feats) == ""
     r = wmel.diagnose(port, plan=plan)
     assert r["matches"] and not r["not_expressible"], r["notes"]
+
+
+# ---- starts from the libraries' own conventions: a port many fields from the preset it claims
+
+def spafe_melspec_40(x):
+    # spafe's mel_spectrogram(nfilts=40, window=SlidingWindow(0.025, 0.01, "hamming")), ln(m + 1e-6):
+    # the signal's pre-emphasis, the frames that fit, |X|^2 / 512, HTK triangles at the bins
+    plan = {"frontend": "kaldi", "n_mels": 40, "window": "hamming", "scale": 512 ** -0.5, "low_freq": 0,
+            "mel_scale": "htk", "remove_dc": False, "preemph_mode": "signal", "log": "ln_add", "log_guard": 1e-6}
+    return wmel.features(x, plan=plan).astype(np.float64)
+
+
+@pytest.mark.parametrize("port,start", [(psf_logfbank_hamming, True), (spafe_melspec_40, False)],
+                         ids=["psf-hamming-40", "spafe-40"])
+def test_library_start_for_a_port_far_from_its_claim(port, start):
+    # claimed as Kaldi's preset (80 mels, povey, DC removal, its scale, ...): nine to eleven fields
+    # away, found from the library's start; the answer holds on clips the fit never saw, and is
+    # no cepstra plan (whose float32 bound an empty filter's guard once made boundless)
+    r = wmel.diagnose(port, "kaldi")
+    assert r["explained"] and r["reproduces"], (r["notes"], r["differences"], r["not_expressible"])
+    f = fields(r)
+    assert "n_ceps" not in f and f.get("n_mels") == "40", f
+    assert not start or "a start from that library's conventions" in r["notes"], r["notes"]
+    assert held_out_error(r, port) <= 1e-4
