@@ -2758,6 +2758,10 @@ static void answer_plan(job *j)
         q.affine = 1;
         q.post_scale = ua * ps;
         q.post_shift = ua * shift + ub;
+        /* the units undo the plan's own affine (AST's normalisation left out): an affine within
+           the fit's rounding of the identity is none, so that no rounding of it is replayed */
+        if (fabs(q.post_scale - 1) <= 1e-6 && fabs(q.post_shift) <= 1e-6 * fmax(1.0, fabs(ub)))
+            q.affine = 0, q.post_scale = 0, q.post_shift = 0;
     }
     if (!why[0] && (cur->offset < 0 || cur->pad)) explicit_padding(j, &q, why, wl);
     if (!why[0]) {

@@ -991,6 +991,7 @@ typedef struct lib_conv {
     const char *log;    /* the library's own log: "key=value ..." */
     int n_fft;          /* 0: the claim's; -1: the power of two >= the frame */
     int n_mels, lifter; /* the cepstra's defaults: the bank under them, Kaldi's lifter or none */
+    int claim_band;     /* 1: the claim's low_freq and high_freq (edges its users name) */
 } lib_conv;
 static const lib_conv LIBS[] = {
     /* python_speech_features 0.6: sigproc.framesig (rect, 1 + ceil((n - len) / hop) frames over
@@ -999,40 +1000,45 @@ static const lib_conv LIBS[] = {
     {"python_speech_features",
      "window=rect remove_dc=0 preemph=0.97 preemph_mode=signal mel_scale=htk mel_norm=none snap_bins=1 "
      "low_freq=0 high_freq=0 framing=snip valid=all pad_right=-1 dither=0 power=2 scale=rsqrt_nfft",
-     "log=ln_zero log_guard=2.220446049250313e-16", 512, 26, 22},
+     "log=ln_zero log_guard=2.220446049250313e-16", 512, 26, 22, 0},
     /* spafe 0.3: the signal's pre-emphasis, Hamming frames (SlidingWindow: the frames that fit),
        |X|^2 / nfft, mel_filter_banks' triangles in Hz at the bins' frequencies */
     {"spafe",
      "window=hamming remove_dc=0 preemph=0.97 preemph_mode=signal mel_scale=htk mel_norm=none low_freq=0 "
      "high_freq=0 framing=snip valid=all dither=0 power=2 scale=rsqrt_nfft",
-     "log=ln_zero log_guard=2.220446049250313e-16", 512, 24, 0},
+     "log=ln_zero log_guard=2.220446049250313e-16", 512, 24, 0, 0},
     /* librosa >= 0.10: stft(center=True, pad_mode='constant'), get_window('hann', fftbins=True),
        filters.mel(htk=False, norm='slaney'), power 2 */
     {"librosa",
      "window=hann_periodic remove_dc=0 preemph=0 mel_scale=slaney mel_norm=slaney low_freq=0 high_freq=0 "
      "framing=center_zero valid=all dither=0 power=2",
-     "log=ln_add log_guard=1e-06", 0, 128, 0},
+     "log=ln_add log_guard=1e-06", 0, 128, 0, 0},
     /* torchaudio.transforms.MelSpectrogram: center, reflect, torch.hann_window (periodic), an HTK
        bank without norm, power 2 */
     {"torchaudio",
      "window=hann_periodic remove_dc=0 preemph=0 mel_scale=htk mel_norm=none low_freq=0 high_freq=0 "
      "framing=center_reflect valid=all dither=0 power=2",
-     "log=ln_add log_guard=1e-06", 0, 128, 0},
+     "log=ln_add log_guard=1e-06", 0, 128, 0, 0},
     /* nnAudio, torchlibrosa: centre reflect, scipy's periodic Hann, librosa's Slaney bank */
     {"nnAudio, torchlibrosa",
      "window=hann_periodic remove_dc=0 preemph=0 mel_scale=slaney mel_norm=slaney low_freq=0 high_freq=0 "
      "framing=center_reflect valid=all dither=0 power=2",
-     "log=log10_clamp log_guard=1e-10", 0, 128, 0},
-    /* tf.signal: stft(pad_end=False) with hann_window(periodic=True) in the next power of two,
-       |X|, linear_to_mel_weight_matrix */
+     "log=log10_clamp log_guard=1e-10", 0, 128, 0, 0},
+    /* tf.signal: stft with hann_window(periodic=True) in the next power of two, |X|,
+       linear_to_mel_weight_matrix between the edges its users name; pad_end=False (the frames
+       that fit) or True (zeros to ceil(n / hop) frames: frame - 1 after the clip) */
     {"tf.signal",
      "window=hann_periodic remove_dc=0 preemph=0 mel_scale=tf mel_norm=none framing=snip valid=all dither=0 "
      "power=1",
-     "log=ln_add log_guard=1e-06", -1, 80, 0},
+     "log=ln_add log_guard=1e-06", -1, 80, 0, 1},
+    {"tf.signal (pad_end)",
+     "window=hann_periodic remove_dc=0 preemph=0 mel_scale=tf mel_norm=none framing=snip valid=all dither=0 "
+     "power=1 pad_right=-2",
+     "log=ln_add log_guard=1e-06", -1, 80, 0, 1},
 };
 #define N_LIBS (sizeof LIBS / sizeof LIBS[0])
 
-/* the library's fields on p ("key=value ..."; pad_right=-1: hop - 1, scale=rsqrt_nfft:
+/* the library's fields on p ("key=value ..."; pad_right=-1: hop - 1, -2: frame - 1, scale=rsqrt_nfft:
    1 / sqrt(n_fft), set after n_fft); 0 where each took */
 static int lib_apply(wmel_frontend_plan *p, const char *fields)
 {
@@ -1046,6 +1052,7 @@ static int lib_apply(wmel_frontend_plan *p, const char *fields)
         *eq = 0;
         char val[64];
         if (!strcmp(kv, "pad_right") && !strcmp(eq + 1, "-1")) snprintf(val, sizeof val, "%d", p->hop - 1);
+        else if (!strcmp(kv, "pad_right") && !strcmp(eq + 1, "-2")) snprintf(val, sizeof val, "%d", p->frame_length - 1);
         else if (!strcmp(kv, "scale") && !strcmp(eq + 1, "rsqrt_nfft"))
             snprintf(val, sizeof val, "%.17g", 1.0 / sqrt((double)p->n_fft));
         else snprintf(val, sizeof val, "%s", eq + 1);
@@ -1101,6 +1108,7 @@ static int library_starts(const wmel_frontend_plan *c, const wmel_dg_clip *clip,
                         p.n_mels = nm;
                         if (lib_apply(&p, LIBS[L].fields) || (fin ? claim_finish(&p, c) : lib_apply(&p, LIBS[L].log)))
                             continue;
+                        if (LIBS[L].claim_band) p.low_freq = c->low_freq, p.high_freq = c->high_freq;
                         p.n_ceps = ceps ? (int)w : 0;
                         p.cepstral_lifter = ceps ? LIBS[L].lifter : 0;
                         const int before = n;
