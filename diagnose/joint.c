@@ -683,6 +683,13 @@ static int structural_starts(const wmel_frontend_plan *c, const wmel_dg_clip *cl
                 break;
             }
             add_start(p, clip, v, &n, MAX_STARTS);
+            /* the samples in [-1, 1] where the claim reads int16 units (torchaudio's kaldi.fbank
+               on a float waveform): the energy column moves by 2 ln 32768 and its floor holds
+               other frames, so no free unit stands in for the scale */
+            if (p.use_energy && c->scale == 32768.0) {
+                p.scale = 1.0;
+                add_start(p, clip, v, &n, MAX_STARTS);
+            }
         }
         if (w > (size_t)c->use_energy && w - (size_t)c->use_energy <= 512) {
             wmel_frontend_plan p = *c;
@@ -743,6 +750,7 @@ static void structural_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, con
     NUM_DIFF(m, q, c, linear_bins, "%d");
     NUM_DIFF(m, q, c, first_bin, "%d");
     NUM_DIFF(m, q, c, energy_floor, "%.17g");
+    NUM_DIFF(m, q, c, scale, "%.17g");
     NUM_DIFF(m, q, c, delta_win, "%d");
     NUM_DIFF(m, q, c, n_fft, "%d");
     NUM_DIFF(m, q, c, frame_length, "%d");
@@ -1127,6 +1135,7 @@ static int library_starts(const wmel_frontend_plan *c, const wmel_dg_clip *clip,
    own (library_starts). Their count in v (those whose output has the port's shape); names[i]
    the library a start is, NULL for the nemo family's. */
 #define MAX_FAMILY 160
+static const char C0_START[] = "c0";
 static int family_starts(const wmel_frontend_plan *c, const wmel_dg_clip *clip, wmel_frontend_plan *v,
                          const char **names)
 {
@@ -1163,6 +1172,13 @@ static int family_starts(const wmel_frontend_plan *c, const wmel_dg_clip *clip, 
                     if (n < MAX_FAMILY) add_start(p, clip, v, &n, MAX_FAMILY);
                     if (n > before) names[n - 1] = NULL;
                 }
+    if (c->n_ceps > 0 && n < MAX_FAMILY) { /* the claim with c0 as the log energy or not (a search's start) */
+        wmel_frontend_plan p = *c;
+        p.use_energy = !c->use_energy;
+        const int before = n;
+        add_start(p, clip, v, &n, MAX_FAMILY);
+        if (n > before) names[n - 1] = C0_START;
+    }
     return library_starts(c, clip, v, names, n, MAX_FAMILY);
 }
 
@@ -1381,7 +1397,14 @@ static int try_family_switch(joint_state *s, int phase, char *err, size_t err_le
         return 0;
     }
     const wmel_dg_clip *c = &s->clips[0];
-    const int nv = family_starts(s->claimed, c, v, names);
+    int nv = family_starts(s->claimed, c, v, names);
+    if (phase == 1 && s->have && s->plan.n_ceps > 0) { /* the answer so far with c0 the other way */
+        wmel_frontend_plan p = s->plan;
+        p.use_energy = !p.use_energy;
+        const int before = nv;
+        add_start(p, c, v, &nv, MAX_FAMILY);
+        if (nv > before) names[nv - 1] = C0_START;
+    }
     wmel_frontend_plan take;
     int best_ok = s->have ? s->n_ok : 0, got = -1, rc = 0;
     for (int i = 0; i < nv; i++) {
@@ -1416,7 +1439,10 @@ static int try_family_switch(joint_state *s, int phase, char *err, size_t err_le
         s->best->has_plan = 1;
         start_diffs(s->best, &take, s->claimed);
         size_t nl = strlen(s->best->notes);
-        if (names[got])
+        if (names[got] == C0_START)
+            snprintf(s->best->notes + nl, sizeof s->best->notes - nl, "%sa search from the claimed plan with c0 as "
+                     "the frame's log energy or not (Kaldi's MFCC use_energy)", nl ? "; " : "");
+        else if (names[got])
             snprintf(s->best->notes + nl, sizeof s->best->notes - nl, "%sthe front part as %s computes it (a start "
                      "from that library's conventions) before the claimed family's search and its free units",
                      nl ? "; " : "", names[got]);

@@ -196,3 +196,46 @@ def test_speechbrain_spectral_magnitude():
     answered(r, port)
     f = fields(r)
     assert f.get("power") == "1" and f.get("mag_guard") == "add:1e-14" and "units" not in f, f
+
+
+def test_energy_column_of_samples_in_plus_minus_one():
+    # torchaudio's kaldi.fbank(waveform, use_energy=True, window_type='hamming') on a float
+    # waveform (no x 32768): the energy column's floor 1 holds quiet frames at 0, so no free unit
+    # stands in for the input's scale
+    port = plan_port("kaldi", use_energy=1, energy_floor=1, window="hamming", scale=1)
+    r = wmel.diagnose(port, "kaldi")
+    answered(r, port)
+    f = fields(r)
+    assert f.get("scale") == "1" and f.get("use_energy") == "1" and f.get("window") == "hamming", f
+
+
+def test_c0_energy_with_other_framing_and_band():
+    # kaldi-native-fbank's OnlineMfcc (snip_edges, high_freq 0, c0 the log energy) claimed as
+    # lhotse's Mfcc: the claim's c0 the other way searched from the answer's framing
+    port = plan_port("lhotse-mfcc", use_energy=1, framing="snip", high_freq=0)
+    r = wmel.diagnose(port, "lhotse-mfcc")
+    answered(r, port)
+    f = fields(r)
+    assert f.get("use_energy") == "1" and f.get("framing") == "snip", f
+
+
+def test_units_that_undo_the_plans_own_affine():
+    # transformers' AST with do_normalize=False: its preset's (x - mean) / (2 std) undone by the
+    # units, the affine left out of the plan (no rounding of it replayed)
+    port = plan_port("ast", post_scale=1, post_shift=0)
+    r = wmel.diagnose(port, "ast")
+    answered(r, port, tol=1e-4)
+    assert "post_scale" not in r["plan"] and "post_shift" not in r["plan"], r["plan"]
+
+
+def test_tf_signal_pad_end_start():
+    # tf.signal.stft(pad_end=True) with periodic Hann in 512 points, |X|, the TF bank,
+    # ln(m + 1e-6), the edges the claim's (20 Hz) and 7600 Hz: nine fields from Kaldi's fbank, found from
+    # tf.signal's start
+    plan = {"frontend": "kaldi", "window": "hann_periodic", "remove_dc": False, "preemph": 0, "scale": 1,
+            "mel_scale": "tf", "power": 1, "low_freq": 20, "high_freq": 7600, "log": "ln_add", "log_guard": 1e-6,
+            "pad_right": 399}
+    port = plan_port(plan)
+    r = wmel.diagnose(port, "kaldi")
+    answered(r, port, tol=1e-4)
+    assert "tf.signal (pad_end)" in r["notes"], r["notes"]
