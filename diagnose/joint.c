@@ -1019,18 +1019,18 @@ static const lib_conv LIBS[] = {
        filters.mel(htk=False, norm='slaney'), power 2 */
     {"librosa",
      "window=hann_periodic remove_dc=0 preemph=0 mel_scale=slaney mel_norm=slaney low_freq=0 high_freq=0 "
-     "framing=center_zero valid=all dither=0 power=2",
+     "framing=center_zero valid=all dither=0 power=2 scale=1",
      "log=ln_add log_guard=1e-06", 0, 128, 0, 0},
     /* torchaudio.transforms.MelSpectrogram: center, reflect, torch.hann_window (periodic), an HTK
        bank without norm, power 2 */
     {"torchaudio",
      "window=hann_periodic remove_dc=0 preemph=0 mel_scale=htk mel_norm=none low_freq=0 high_freq=0 "
-     "framing=center_reflect valid=all dither=0 power=2",
+     "framing=center_reflect valid=all dither=0 power=2 scale=1",
      "log=ln_add log_guard=1e-06", 0, 128, 0, 0},
     /* nnAudio, torchlibrosa: centre reflect, scipy's periodic Hann, librosa's Slaney bank */
     {"nnAudio, torchlibrosa",
      "window=hann_periodic remove_dc=0 preemph=0 mel_scale=slaney mel_norm=slaney low_freq=0 high_freq=0 "
-     "framing=center_reflect valid=all dither=0 power=2",
+     "framing=center_reflect valid=all dither=0 power=2 scale=1",
      "log=log10_clamp log_guard=1e-10", 0, 128, 0, 0},
     /* tf.signal: stft with hann_window(periodic=True) in the next power of two, |X|,
        linear_to_mel_weight_matrix between the edges its users name; pad_end=False (the frames
@@ -1045,6 +1045,13 @@ static const lib_conv LIBS[] = {
      "log=ln_add log_guard=1e-06", -1, 80, 0, 1},
 };
 #define N_LIBS (sizeof LIBS / sizeof LIBS[0])
+
+/* decibels of the mel energies, as librosa's power_to_db and torchaudio's AmplitudeToDB give
+   them: 10 log10(max(m, 1e-10)) floored at the clip's largest less 80 dB (their top_db default:
+   Whisper's whole normalisation in log10 units, its (x + 4) / 4 undone), or without the floor */
+static const char *const DB_FINISH[2] = {
+    "log=log10_clamp log_guard=1e-10 normalize=whole norm_range=8 post_scale=40 post_shift=-40",
+    "log=log10_clamp log_guard=1e-10 normalize=none post_scale=10 post_shift=0"};
 
 /* the library's fields on p ("key=value ..."; pad_right=-1: hop - 1, -2: frame - 1, scale=rsqrt_nfft:
    1 / sqrt(n_fft), set after n_fft); 0 where each took */
@@ -1096,7 +1103,7 @@ static int library_starts(const wmel_frontend_plan *c, const wmel_dg_clip *clip,
         for (int ax = 0; ax < na; ax++)
             for (int ceps = 0; ceps < 2; ceps++)
                 for (int m = 0; m < (ceps ? 4 : 1); m++)
-                    for (int fin = 0; fin < 2; fin++) {
+                    for (int fin = 0; fin < (ceps ? 2 : 4); fin++) {
                         const size_t w = a[ax];
                         const int nm = !ceps ? (int)w : m == 0 ? LIBS[L].n_mels : m == 1 ? c->n_mels : CEPS_MELS[m];
                         if (w < 8 || w > 512 || (ceps && (w > 40 || (size_t)nm <= w)))
@@ -1114,7 +1121,8 @@ static int library_starts(const wmel_frontend_plan *c, const wmel_dg_clip *clip,
                         if (nf < p.frame_length) nf = c->n_fft;
                         p.n_fft = nf;
                         p.n_mels = nm;
-                        if (lib_apply(&p, LIBS[L].fields) || (fin ? claim_finish(&p, c) : lib_apply(&p, LIBS[L].log)))
+                        if (lib_apply(&p, LIBS[L].fields) ||
+                            (fin == 1 ? claim_finish(&p, c) : lib_apply(&p, fin == 0 ? LIBS[L].log : DB_FINISH[fin - 2])))
                             continue;
                         if (LIBS[L].claim_band) p.low_freq = c->low_freq, p.high_freq = c->high_freq;
                         p.n_ceps = ceps ? (int)w : 0;
@@ -1189,8 +1197,10 @@ static void family_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const w
 {
     static const char *const SC[] = {"slaney", "kaldi", "htk", "tf"}, *const MN[] = {"none", "slaney"};
     static const char *const LOGN[] = {"log10_clamp", "ln_add", "ln_clamp", "none"};
+    static const char *const FE[] = {"whisper", "nemo", "kaldi", "seamless"};
     char a[64], b[64];
-    if (q->frontend != c->frontend) set_diff(m, "frontend", "kaldi", "nemo");
+    if (q->frontend != c->frontend && (unsigned)q->frontend < 4 && (unsigned)c->frontend < 4)
+        set_diff(m, "frontend", FE[c->frontend], FE[q->frontend]);
     structural_diffs(m, q, c);
     bank_diffs(m, q, c);
     if (q->valid != c->valid && (unsigned)q->valid < 6 && (unsigned)c->valid < 6)
@@ -1389,6 +1399,16 @@ static int search_from(joint_state *s, const wmel_frontend_plan *v, wmel_fronten
 static int try_family_switch(joint_state *s, int phase, char *err, size_t err_len)
 {
     if (s->have && s->n_ok >= s->n_clips) return 0;
+    if (phase == 0) { /* (the claimed plan that reproduces the first clip is searched from first: a start
+                         that computes the same is no other family) */
+        const wmel_dg_clip *c0 = &s->clips[0];
+        wmel_dg_check_result ck0;
+        char e0[256];
+        if (wmel_dg_check(s->claimed, c0->audio, c0->n, c0->feat, c0->n_feat, c0->shape, c0->ndim, s->dtype[0], &ck0,
+                          e0, sizeof e0) == 0 &&
+            ck0.ok)
+            return 0;
+    }
     wmel_frontend_plan *v = malloc(MAX_FAMILY * sizeof *v);
     const char **names = malloc(MAX_FAMILY * sizeof *names);
     double *gap = malloc(MAX_FAMILY * sizeof *gap);
@@ -1416,6 +1436,7 @@ static int try_family_switch(joint_state *s, int phase, char *err, size_t err_le
             s->evals++;
             continue;
         }
+        if (names[i]) continue; /* (the libraries' starts: after the claimed family's search, phase 1) */
         if (wmel_dg_check(&v[i], c->audio, c->n, c->feat, c->n_feat, c->shape, c->ndim, s->dtype[0], &ck, e2, sizeof e2))
             continue;
         s->evals++;
@@ -1425,7 +1446,7 @@ static int try_family_switch(joint_state *s, int phase, char *err, size_t err_le
     for (int round = 0; phase == 1 && round < 2 && !rc && best_ok < s->n_clips; round++) {
         int near = -1;
         for (int i = 0; i < nv; i++)
-            if (isfinite(gap[i]) && (near < 0 || gap[i] < gap[near]) &&
+            if (isfinite(gap[i]) && (near < 0 || gap[i] < gap[near] * (1 - 1e-3)) && /* (near-ties: the first, the library's own finish) */
                 (!round || (names[i] ? names[i] : "") != tried))
                 near = i;
         if (near < 0) break;

@@ -239,3 +239,17 @@ def test_tf_signal_pad_end_start():
     r = wmel.diagnose(port, "kaldi")
     answered(r, port, tol=1e-4)
     assert "tf.signal (pad_end)" in r["notes"], r["notes"]
+
+
+def test_decibels_with_top_db_from_a_library_start():
+    # librosa's melspectrogram (64 mels, centred on zeros, periodic Hann, Slaney) then
+    # power_to_db(S) with its defaults (amin 1e-10, top_db 80: floored at the clip's largest less
+    # 80 dB), claimed as Kaldi's fbank: found from librosa's start with the decibels' finish
+    plan = {"frontend": "kaldi", "n_mels": 64, "window": "hann_periodic", "low_freq": 0, "high_freq": 0,
+            "mel_scale": "slaney", "mel_norm": "slaney", "preemph": 0, "remove_dc": False, "scale": 1,
+            "framing": "center_zero", "valid": "all", "log": "log10_clamp", "log_guard": 1e-10,
+            "normalize": "whole", "norm_range": 8, "post_scale": 40, "post_shift": -40}
+    port = plan_port(plan)
+    r = wmel.diagnose(port, "kaldi")
+    answered(r, port, tol=1e-4)
+    assert "librosa" in r["notes"], r["notes"]
