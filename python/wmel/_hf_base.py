@@ -120,7 +120,13 @@ def check_options(fe, name: str = "") -> None:
     that is not a whole number, which the originals refuse too (numpy's linspace and
     window sizes take integers): ValueError, before any computation."""
     where = name or getattr(fe, "_extractor_type", "") or type(fe).__name__
-    d = fe.to_dict()
+    check_option_values(where, fe.to_dict())
+
+
+def check_option_values(where: str, d: dict) -> None:
+    """check_options' rule on a dict of options (a constructor's keywords before the original's
+    own __init__ sees them: an original that builds its bank first fails there with another
+    error than the rule's)."""
     check_finite_options(where, d)
     for k in _WHOLE:
         v = d.get(k)

@@ -25,8 +25,8 @@ import numpy as np
 from ._common import _is_torch
 from ._features import _ctx, frontend_plan
 from ._feref import kaldi_mel_filters
-from ._hf_base import (StandaloneBatchFeature, StandaloneSequenceFeatureExtractor, _is_cpu, check_options,
-                       vulkan_device)
+from ._hf_base import (StandaloneBatchFeature, StandaloneSequenceFeatureExtractor, _is_cpu, check_option_values,
+                       check_options, vulkan_device)
 
 _SR = 16000
 _PARAKEET = {"sampling_rate": 16000, "hop_length": 160, "n_fft": 512, "win_length": 400}
@@ -457,6 +457,7 @@ if _HF_PARAKEET is not None:
         __call__ = _parakeet_call
 
         def __init__(self, *args, **kwargs):
+            check_option_values("ParakeetFeatureExtractor", kwargs)
             super().__init__(*args, **kwargs)
             check_options(self, "ParakeetFeatureExtractor")
 else:
@@ -470,6 +471,7 @@ if _HF_SEAMLESS is not None:
         __call__ = _seamless_call
 
         def __init__(self, *args, **kwargs):
+            check_option_values("SeamlessM4TFeatureExtractor", kwargs)
             super().__init__(*args, **kwargs)
             check_options(self, "SeamlessM4TFeatureExtractor")
 else:
