@@ -1736,19 +1736,25 @@ static int fixed_length(joint_state *s, char *why, size_t wl)
     wmel_frontend_plan take;
     int best_ok = s->n_ok, got = 0, tried = 0;
     size_t sec = 0;
-    for (int k = 1; k <= 120 && !got; k++) { /* each second up to 60 s, from the claimed plan, then the answer so far */
-        wmel_frontend_plan p = k > 60 && s->have ? s->plan : *s->claimed;
-        if (k > 60 && !s->have) break;
+    for (int k = 1; k <= 360 && !got; k++) { /* each second up to 60 s, from the claimed plan, then the answer so far,
+                                                 then each with the port's width as its mel count (k > 120) */
+        const int kk = (k - 1) % 120 + 1, wide = (k - 1) / 120; /* wide 1, 2: the width on axis 0, 1 */
+        wmel_frontend_plan p = kk > 60 && s->have ? s->plan : *s->claimed;
+        if (kk > 60 && !s->have) continue;
+        if (wide) {
+            if (a0[wide - 1] > 512 || (int)a0[wide - 1] == p.n_mels + p.use_energy || p.n_ceps || p.linear_bins) continue;
+            p.n_mels = (int)a0[wide - 1] - p.use_energy;
+        }
         p.n_frames = 0;
         p.pad_value = s->claimed->pad_value;
-        p.n_samples = (k - 1) % 60 * p.sample_rate + p.sample_rate;
+        p.n_samples = (kk - 1) % 60 * p.sample_rate + p.sample_rate;
         wmel_plan_counts pc;
         if (wmel_plan_check(&p, NULL, 0) || wmel_plan_frames(&p, nmin, &pc) ||
             !((pc.rows == a0[0] && pc.cols == a0[1]) || (pc.rows == a0[1] && pc.cols == a0[0])))
             continue;
         if (pc.rows != a0[0]) p.layout = p.layout == WMEL_LAYOUT_MELS_FRAMES ? WMEL_LAYOUT_FRAMES_MELS : WMEL_LAYOUT_MELS_FRAMES;
         tried++;
-        sec = (size_t)((k - 1) % 60 + 1);
+        sec = (size_t)((kk - 1) % 60 + 1);
         if (consider(s, &p, &take, &best_ok)) {
             got = 1;
             s->plan = take;
@@ -1768,6 +1774,7 @@ static int fixed_length(joint_state *s, char *why, size_t wl)
             d->numeric = 1;
             d->without = -1;
         }
+        NUM_DIFF(m, &s->plan, s->claimed, n_mels, "%d");
         m->explained = 1;
         return 1;
     }

@@ -253,3 +253,13 @@ def test_decibels_with_top_db_from_a_library_start():
     r = wmel.diagnose(port, "kaldi")
     answered(r, port, tol=1e-4)
     assert "librosa" in r["notes"], r["notes"]
+
+
+def test_thirty_seconds_with_another_mel_count():
+    # transformers' WhisperFeatureExtractor(feature_size=128) (large-v3's) claimed as Whisper's 80
+    # mels: every clip padded to 30 s, 128 x 3000 whatever its length -- n_samples and n_mels
+    port = plan_port("whisper", n_mels=128, n_samples=480000)
+    r = wmel.diagnose(port, "whisper")
+    answered(r, port, tol=1e-4)
+    f = fields(r)
+    assert f.get("n_mels") == "128" and f.get("n_samples") == "480000", f
