@@ -1144,6 +1144,19 @@ static int library_starts(const wmel_frontend_plan *c, const wmel_dg_clip *clip,
    the library a start is, NULL for the nemo family's. */
 #define MAX_FAMILY 160
 static const char C0_START[] = "c0";
+
+/* a plan of cepstra p with c0 as the frame's log energy or not, the other way (a search's start
+   named C0_START), added to v where its output has the clip's shape */
+static void add_c0_start(const wmel_frontend_plan *p, const wmel_dg_clip *clip, wmel_frontend_plan *v,
+                         const char **names, int *n)
+{
+    if (p->n_ceps < 1) return;
+    wmel_frontend_plan q = *p;
+    q.use_energy = !p->use_energy;
+    const int before = *n;
+    add_start(q, clip, v, n, MAX_FAMILY);
+    if (*n > before) names[*n - 1] = C0_START;
+}
 static int family_starts(const wmel_frontend_plan *c, const wmel_dg_clip *clip, wmel_frontend_plan *v,
                          const char **names)
 {
@@ -1180,13 +1193,7 @@ static int family_starts(const wmel_frontend_plan *c, const wmel_dg_clip *clip, 
                     if (n < MAX_FAMILY) add_start(p, clip, v, &n, MAX_FAMILY);
                     if (n > before) names[n - 1] = NULL;
                 }
-    if (c->n_ceps > 0 && n < MAX_FAMILY) { /* the claim with c0 as the log energy or not (a search's start) */
-        wmel_frontend_plan p = *c;
-        p.use_energy = !c->use_energy;
-        const int before = n;
-        add_start(p, clip, v, &n, MAX_FAMILY);
-        if (n > before) names[n - 1] = C0_START;
-    }
+    add_c0_start(c, clip, v, names, &n);
     return library_starts(c, clip, v, names, n, MAX_FAMILY);
 }
 
@@ -1418,13 +1425,7 @@ static int try_family_switch(joint_state *s, int phase, char *err, size_t err_le
     }
     const wmel_dg_clip *c = &s->clips[0];
     int nv = family_starts(s->claimed, c, v, names);
-    if (phase == 1 && s->have && s->plan.n_ceps > 0) { /* the answer so far with c0 the other way */
-        wmel_frontend_plan p = s->plan;
-        p.use_energy = !p.use_energy;
-        const int before = nv;
-        add_start(p, c, v, &nv, MAX_FAMILY);
-        if (nv > before) names[nv - 1] = C0_START;
-    }
+    if (phase == 1 && s->have) add_c0_start(&s->plan, c, v, names, &nv); /* (the answer so far's) */
     wmel_frontend_plan take;
     int best_ok = s->have ? s->n_ok : 0, got = -1, rc = 0;
     for (int i = 0; i < nv; i++) {
