@@ -471,6 +471,48 @@ static score refine_preemph(dg *d, state *cur, score s0)
     return evalw(d, cur);
 }
 
+/* A band edge between the grid's values (the field's offset in the plan: low_freq or
+   high_freq): each of the edges users name, the one of least RMS kept where it lowers it. */
+static score refine_edge(dg *d, state *cur, score s0, size_t off)
+{
+    static const double LOWS[] = {0, 20, 25, 30, 40, 50, 60, 64, 80, 100, 125, 133.33333333333334, 150, 200, 250, 300};
+    static const double HIGHS[] = {0, -100, -200, -300, -400, -500, -600, -800, -1000, 7000, 7200, 7500, 7600, 7690,
+                                   7800, 7900, 8000, 11025, 12000, 14000, 20000};
+    const int low = off == offsetof(wmel_frontend_plan, low_freq);
+    const double *v = low ? LOWS : HIGHS;
+    const size_t nv = low ? sizeof LOWS / sizeof LOWS[0] : sizeof HIGHS / sizeof HIGHS[0];
+    state s = *cur, best_s = *cur;
+    score best = s0;
+    double *at = (double *)((char *)&s.plan + off);
+    const double now = *at;
+    for (size_t i = 0; i < nv; i++) {
+        if (v[i] == now || v[i] >= s.plan.sample_rate / 2.0) continue;
+        *at = v[i];
+        if (wmel_plan_check(&s.plan, NULL, 0)) continue;
+        score sc = eval(d, &s);
+        if (sc.ok && sc.rms < best.rms) best = sc, best_s = s;
+    }
+    *cur = best_s;
+    return best.rms < s0.rms ? evalw(d, cur) : s0;
+}
+
+/* Both band edges between the grid's values, one after the other, the one changed first (off)
+   and again after the other (an edge found beside the other's wrong value moves with it:
+   torchaudio's low_freq 40 with high_freq -200); kept where they lower the RMS by 10 % */
+static score refine_band(dg *d, state *cur, score s0, size_t off)
+{
+    const size_t other = off == offsetof(wmel_frontend_plan, low_freq) ? offsetof(wmel_frontend_plan, high_freq)
+                                                                      : offsetof(wmel_frontend_plan, low_freq);
+    const state was = *cur;
+    score sc = refine_edge(d, cur, s0, off);
+    const score s1 = sc;
+    sc = refine_edge(d, cur, sc, other);
+    if (sc.rms < s1.rms) sc = refine_edge(d, cur, sc, off);
+    if (sc.rms < 0.9 * s0.rms) return sc;
+    *cur = was; /* (edges between the grid's values that fit better by little: the grid's kept) */
+    return s0;
+}
+
 /* A dither's size between the grid's values: the RMS over a factor of 3 each way (a
    golden-section search of its log), then two significant digits; kept only where it lowers
    the RMS. No generator's noise is the port's, so the RMS it leaves is the spread's. */
@@ -586,7 +628,7 @@ typedef struct fam {
     const char *const *names;
     int n_names;
     int n_alt;
-    double alt[9];
+    double alt[12];
 } fam;
 
 #define NAMES(a) a, (int)(sizeof a / sizeof a[0])
@@ -611,9 +653,10 @@ static const fam FAMS[] = {
     {"log", F_INT, offsetof(wmel_frontend_plan, log), NAMES(LOGS), 3, {0, 1, 2}},
     /* (numpy's float64 eps: python_speech_features' floor of an energy of 0; then 1e-30, below
        every energy a float64 port logs: spafe's guard that replaces exact zeros only, on clips
-       with no energy of 0) */
-    {"log_guard", F_DOUBLE, offsetof(wmel_frontend_plan, log_guard), NULL, 0, 9,
-     {1e-10, 5.9604644775390625e-08, 1e-5, 1e-6, 1.1920928955078125e-07, 1e-8, 1e-7, 2.220446049250313e-16, 1e-30}},
+       with no energy of 0; 1: log1p; 1e-15: lhotse's spectrogram) */
+    {"log_guard", F_DOUBLE, offsetof(wmel_frontend_plan, log_guard), NULL, 0, 12,
+     {1e-10, 5.9604644775390625e-08, 1e-5, 1e-6, 1.1920928955078125e-07, 1e-8, 1e-7, 2.220446049250313e-16, 1e-30,
+      1, 1e-3, 1e-15}},
     {"norm_ddof", F_DDOF, 0, NULL, 0, 2, {1, 0}},
     {"normalize", F_ALL, 0, NAMES(NORMALIZES), 2, {0, 1}},
     /* Whisper's max - 8: the max over the clip (the plan's) or per 30 s chunk (a port that cuts
@@ -2183,6 +2226,10 @@ static int refine_entrants(dg *d, pool *pl, cand *next, int nn)
             c->sc = refine_preemph(d, &c->s, c->sc);
         if (c->field >= 0 && FAMS[c->field].type == F_DITHER && c->s.plan.dither > 0)
             c->sc = refine_dither(d, &c->s, c->sc);
+        if (c->field >= 0 && FAMS[c->field].type == F_DOUBLE &&
+            (FAMS[c->field].off == offsetof(wmel_frontend_plan, low_freq) ||
+             FAMS[c->field].off == offsetof(wmel_frontend_plan, high_freq)))
+            c->sc = refine_band(d, &c->s, c->sc, FAMS[c->field].off);
         if (c->s.offset) c->sc = refine_offset(d, &c->s, c->sc);
         if (seen(pl, &c->s) < 0) note(pl, &c->s, c->sc);
     }

@@ -779,15 +779,16 @@ static int try_structural(joint_state *s, char *err, size_t err_len)
         return 0;
     }
     int nv = structural_starts(s->claimed, &s->clips[0], v);
-    const int dw = s->claimed->delta_win || s->claimed->n_ceps || s->claimed->stack > 1 ? 0 : delta_window(&s->clips[0]);
-    if (dw) { /* each frame's values and their deltas: half the values the bank's */
+    const int dw = s->claimed->delta_win || s->claimed->stack > 1 ? 0 : delta_window(&s->clips[0]);
+    if (dw) { /* each frame's values and their deltas: half the values the bank's (or the cepstra's) */
         size_t a[2];
         port_axes(&s->clips[0], a);
         for (int ax = 0; ax < 2; ax++) {
             wmel_frontend_plan p = *s->claimed;
-            p.n_mels = (int)(a[ax] / 2) - p.use_energy;
+            if (p.n_ceps) p.n_ceps = (int)(a[ax] / 2);
+            else p.n_mels = (int)(a[ax] / 2) - p.use_energy;
             p.delta_win = dw;
-            if (p.n_mels >= 8) add_start(p, &s->clips[0], v, &nv, MAX_STARTS);
+            if (p.n_mels >= 8 && p.n_ceps <= p.n_mels) add_start(p, &s->clips[0], v, &nv, MAX_STARTS);
         }
     }
     wmel_frontend_plan take;
@@ -1043,6 +1044,13 @@ static const lib_conv LIBS[] = {
      "window=hann_periodic remove_dc=0 preemph=0 mel_scale=tf mel_norm=none framing=snip valid=all dither=0 "
      "power=1 pad_right=-2",
      "log=ln_add log_guard=1e-06", -1, 80, 0, 1},
+    /* keras.layers.MelSpectrogram (Keras 3): ops.stft(center=True: reflect) with a periodic
+       Hann, |X|^2, linear_to_mel_weight_matrix(min_freq 20, max_freq sr / 2), decibels with
+       top_db 80 over the whole array */
+    {"keras",
+     "window=hann_periodic remove_dc=0 preemph=0 mel_scale=tf mel_norm=none low_freq=20 high_freq=0 "
+     "framing=center_reflect valid=all dither=0 power=2 scale=1",
+     "log=log10_clamp log_guard=1e-10 normalize=whole norm_range=8 post_scale=40 post_shift=-40", 0, 128, 0, 0},
 };
 #define N_LIBS (sizeof LIBS / sizeof LIBS[0])
 
@@ -1090,12 +1098,117 @@ static int claim_finish(wmel_frontend_plan *p, const wmel_frontend_plan *c)
     return wmel_plan_set(p, "normalize", whole ? "whole" : "none", NULL, 0);
 }
 
+/* A geometry a library's start takes in place of the claim's: its hop, frame length and n_fft. */
+typedef struct geom {
+    int hop, frame, n_fft;
+} geom;
+#define MAX_GEOM 16
+
+/* 1: q gives every clip's frame count (the port's axis ax) */
+static int counts_hold(const wmel_frontend_plan *q, const joint_state *s, int ax)
+{
+    if (wmel_plan_check(q, NULL, 0)) return 0;
+    for (int k = 0; k < s->n_clips; k++) {
+        size_t a[2];
+        wmel_plan_counts pc;
+        port_axes(&s->clips[k], a);
+        if (wmel_plan_frames(q, s->clips[k].n, &pc) || pc.frames != a[ax]) return 0;
+    }
+    return 1;
+}
+
+/* the frame length (> 0) with which hop h gives every clip's count under a framing the
+   libraries use: centring (reflect or zeros: 1 + n / h, the window free: -1), Kaldi's
+   centring, the frames that fit a window of 2, 2.5 or 4 hops, the claim's or a power of two
+   (that window), tf's pad_end (ceil(n / h): -1); 0 where none does */
+static int hop_holds(const joint_state *s, int ax, int h)
+{
+    wmel_frontend_plan q = *s->claimed;
+    q.hop = h, q.stack = 1, q.n_frames = 0, q.pad_to = 0, q.n_samples = 0, q.pad_left = q.pad_right = 0;
+    q.pad_multiple = 0, q.frame_span = 0, q.window_offset = 0;
+    static const int FR[] = {WMEL_FRAMES_CENTER_REFLECT, WMEL_FRAMES_KALDI_CENTER};
+    for (int f = 0; f < 2; f++) {
+        q.framing = FR[f], q.valid = WMEL_VALID_ALL;
+        if (counts_hold(&q, s, ax)) return -1;
+    }
+    const int lens[] = {s->claimed->frame_length, 2 * h, h % 2 ? 0 : 5 * h / 2, 4 * h, 256, 512, 1024, 2048, 4096};
+    q.framing = WMEL_FRAMES_SNIP, q.valid = WMEL_VALID_ALL;
+    for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+        if (lens[i] < 2) continue;
+        q.frame_length = lens[i];
+        if (q.n_fft < q.frame_length) q.n_fft = q.frame_length;
+        if (counts_hold(&q, s, ax)) return lens[i];
+    }
+    q.frame_length = s->claimed->frame_length, q.n_fft = s->claimed->n_fft;
+    q.pad_right = q.frame_length - 1;
+    return counts_hold(&q, s, ax) ? -1 : 0;
+}
+
+/* The geometries the port's frame counts allow a library's start where the claim's hop gives
+   them under none of the libraries' framings (ESPnet's preset at hop 160, Keras' defaults,
+   torchaudio's hop n_fft / 2): each common hop that does, with the window the count names or
+   2.5, 2 and 4 hops and the claim's, each in its own length of transform and the power of two
+   above; into g, their count (0: the claim's geometry) */
+static int port_geometries(const joint_state *s, geom *g)
+{
+    size_t a0[2], a[2];
+    port_axes(&s->clips[0], a0);
+    int ax = -1;
+    for (int k = 1; k < s->n_clips && ax < 0; k++) {
+        port_axes(&s->clips[k], a);
+        if (a[0] != a0[0] && a[1] == a0[1]) ax = 0;
+        if (a[1] != a0[1] && a[0] == a0[0]) ax = 1;
+    }
+    const wmel_frontend_plan *c = s->claimed;
+    if (ax < 0 || c->stack > 1 || c->delta_win || c->linear_bins) return 0;
+    const int Lc = hop_holds(s, ax, c->hop); /* (the claim's hop with another window: audioflux's 512 at 160) */
+    if (Lc < 0 || Lc == c->frame_length) return 0;
+    static const int HOPS[] = {160, 128, 100, 80, 200, 256, 320, 240, 120, 441, 480, 512, 400, 64, 220, 882, 1024};
+    int ng = 0, nh = 0;
+    for (int i = -1; i < (int)(sizeof HOPS / sizeof HOPS[0]) && nh < 2; i++) {
+        const int h = i < 0 ? c->hop : HOPS[i], L = i < 0 ? Lc : h == c->hop ? 0 : hop_holds(s, ax, h);
+        if (!L) continue;
+        nh++;
+        const int fr[] = {L, 5 * h / 2, 2 * h, 4 * h, c->frame_length};
+        for (int j = L > 0 ? 0 : 1; j < 5 && (L < 0 || j == 0); j++) {
+            if (fr[j] < 2 || (j == 1 && h % 2)) continue;
+            int p2 = 2;
+            while (p2 < fr[j]) p2 *= 2;
+            for (int t = 0; t < 2 && ng < MAX_GEOM; t++) {
+                const geom x = {h, fr[j], t ? p2 : fr[j]};
+                int seen = 0;
+                for (int k = 0; k < ng; k++) seen |= !memcmp(&g[k], &x, sizeof x);
+                if (!seen) g[ng++] = x;
+            }
+        }
+    }
+    return ng;
+}
+
+static int library_starts_in(const wmel_frontend_plan *cg, const wmel_frontend_plan *c, const wmel_dg_clip *clip,
+                             wmel_frontend_plan *v, const char **names, int n, int cap);
+
 /* the libraries' starts (LIBS) for claim c whose output has clip's shape, added to v (names[i]
-   the library's); their count */
+   the library's), in the claim's geometry and each of g's; their count */
 static int library_starts(const wmel_frontend_plan *c, const wmel_dg_clip *clip, wmel_frontend_plan *v,
-                          const char **names, int n, int cap)
+                          const char **names, int n, int cap, const geom *g, int ng)
 {
     if (c->linear_bins || c->stack > 1 || c->delta_win) return n;
+    const int dw = delta_window(clip); /* (each frame's values and their deltas: python_speech_features' delta) */
+    for (int d = 0; d < (dw ? 2 : 1); d++)
+        for (int i = -1; i < ng; i++) { /* (the claim's geometry, then g's: a library's own framing may give the count) */
+            wmel_frontend_plan cg = *c;
+            if (i >= 0) cg.hop = g[i].hop, cg.frame_length = g[i].frame, cg.n_fft = g[i].n_fft;
+            cg.delta_win = d ? dw : 0;
+            n = library_starts_in(&cg, c, clip, v, names, n, cap);
+        }
+    return n;
+}
+
+/* library_starts in one geometry: cg's rate, frame, hop and n_fft, the finish claim c's */
+static int library_starts_in(const wmel_frontend_plan *cg, const wmel_frontend_plan *c, const wmel_dg_clip *clip,
+                             wmel_frontend_plan *v, const char **names, int n, int cap)
+{
     size_t a[2];
     const int na = port_axes(clip, a);
     static const int CEPS_MELS[] = {0, 0, 40, 80}; /* the library's, the claim's, then the counts users pick */
@@ -1104,7 +1217,7 @@ static int library_starts(const wmel_frontend_plan *c, const wmel_dg_clip *clip,
             for (int ceps = 0; ceps < 2; ceps++)
                 for (int m = 0; m < (ceps ? 4 : 1); m++)
                     for (int fin = 0; fin < (ceps ? 2 : 4); fin++) {
-                        const size_t w = a[ax];
+                        const size_t w = cg->delta_win ? a[ax] / 2 : a[ax];
                         const int nm = !ceps ? (int)w : m == 0 ? LIBS[L].n_mels : m == 1 ? c->n_mels : CEPS_MELS[m];
                         if (w < 8 || w > 512 || (ceps && (w > 40 || (size_t)nm <= w)))
                             continue;
@@ -1114,11 +1227,11 @@ static int library_starts(const wmel_frontend_plan *c, const wmel_dg_clip *clip,
                         if (seen) continue;
                         wmel_frontend_plan p;
                         if (wmel_frontend_preset(WMEL_FRONTEND_KALDI, 80, &p)) continue;
-                        p.sample_rate = c->sample_rate, p.frame_length = c->frame_length, p.hop = c->hop;
-                        int nf = LIBS[L].n_fft > 0 ? LIBS[L].n_fft : c->n_fft;
+                        p.sample_rate = cg->sample_rate, p.frame_length = cg->frame_length, p.hop = cg->hop;
+                        int nf = LIBS[L].n_fft > 0 ? LIBS[L].n_fft : cg->n_fft;
                         if (LIBS[L].n_fft < 0)
-                            for (nf = 2; nf < c->frame_length; nf *= 2) {}
-                        if (nf < p.frame_length) nf = c->n_fft;
+                            for (nf = 2; nf < cg->frame_length; nf *= 2) {}
+                        if (nf < p.frame_length) nf = cg->n_fft;
                         p.n_fft = nf;
                         p.n_mels = nm;
                         if (lib_apply(&p, LIBS[L].fields) ||
@@ -1127,6 +1240,7 @@ static int library_starts(const wmel_frontend_plan *c, const wmel_dg_clip *clip,
                         if (LIBS[L].claim_band) p.low_freq = c->low_freq, p.high_freq = c->high_freq;
                         p.n_ceps = ceps ? (int)w : 0;
                         p.cepstral_lifter = ceps ? LIBS[L].lifter : 0;
+                        p.delta_win = cg->delta_win;
                         const int before = n;
                         add_start(p, clip, v, &n, cap);
                         if (n > before) names[n - 1] = LIBS[L].name;
@@ -1142,7 +1256,7 @@ static int library_starts(const wmel_frontend_plan *c, const wmel_dg_clip *clip,
    claim's, 40, 64, 80, 128) in the claim's window length and 512 points; then the libraries'
    own (library_starts). Their count in v (those whose output has the port's shape); names[i]
    the library a start is, NULL for the nemo family's. */
-#define MAX_FAMILY 160
+#define MAX_FAMILY 480
 static const char C0_START[] = "c0";
 
 /* a plan of cepstra p with c0 as the frame's log energy or not, the other way (a search's start
@@ -1158,7 +1272,7 @@ static void add_c0_start(const wmel_frontend_plan *p, const wmel_dg_clip *clip, 
     if (*n > before) names[*n - 1] = C0_START;
 }
 static int family_starts(const wmel_frontend_plan *c, const wmel_dg_clip *clip, wmel_frontend_plan *v,
-                         const char **names)
+                         const char **names, const geom *g, int ng)
 {
     int n = 0;
     static const int MELS[] = {0, 40, 64, 80, 128};
@@ -1194,7 +1308,7 @@ static int family_starts(const wmel_frontend_plan *c, const wmel_dg_clip *clip, 
                     if (n > before) names[n - 1] = NULL;
                 }
     add_c0_start(c, clip, v, names, &n);
-    return library_starts(c, clip, v, names, n, MAX_FAMILY);
+    return library_starts(c, clip, v, names, n, MAX_FAMILY, g, ng);
 }
 
 static void bank_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const wmel_frontend_plan *c);
@@ -1374,6 +1488,35 @@ done:
     return gap;
 }
 
+/* The starts whose gap on the first clip is near the least (within twice it and 1e-4: a floor
+   or a guard that few of its cells reach, float32's noise), where the least is under 1e-2 (a
+   start that holds the first clip up to its units), told apart on every clip: each
+   start's gap moved by the number of clips on which it is not near the least of them (the
+   start that holds the most clips first, then the nearest on the first). */
+static void near_gaps(joint_state *s, const wmel_frontend_plan *v, double *gap, int nv)
+{
+    double g0 = INFINITY;
+    if (nv < 2) return;
+    for (int i = 0; i < nv; i++)
+        if (gap[i] < g0) g0 = gap[i];
+    int *near = malloc((size_t)nv * sizeof *near), nn = 0;
+    double *gk = malloc((size_t)nv * sizeof *gk);
+    int *missed = calloc((size_t)nv, sizeof *missed);
+    for (int i = 0; near && i < nv && g0 < 1e-2; i++) /* (starts that hold the first clip up to its units) */
+        if (gap[i] <= 2 * g0 + 1e-4) near[nn++] = i;
+    for (int k = 1; gk && missed && nn > 1 && k < s->n_clips; k++) {
+        double best = INFINITY;
+        for (int j = 0; j < nn; j++) {
+            gk[j] = affine_gap(&v[near[j]], &s->clips[k]);
+            s->evals++;
+            if (gk[j] < best) best = gk[j];
+        }
+        for (int j = 0; j < nn; j++) missed[j] += !(gk[j] <= 2 * best + 1e-4);
+    }
+    for (int j = 0; missed && j < nn; j++) gap[near[j]] += missed[j];
+    free(near), free(gk), free(missed);
+}
+
 /* phase 1's search from start v on the first clip; its answer taken where it reproduces more
    clips (1, into take), 0 not; a wmel_dg_run status in *rc */
 static int search_from(joint_state *s, const wmel_frontend_plan *v, wmel_frontend_plan *take, int *best_ok, int *rc,
@@ -1424,7 +1567,9 @@ static int try_family_switch(joint_state *s, int phase, char *err, size_t err_le
         return 0;
     }
     const wmel_dg_clip *c = &s->clips[0];
-    int nv = family_starts(s->claimed, c, v, names);
+    geom g[MAX_GEOM];
+    const int ng = port_geometries(s, g);
+    int nv = family_starts(s->claimed, c, v, names, g, ng);
     if (phase == 1 && s->have) add_c0_start(&s->plan, c, v, names, &nv); /* (the answer so far's) */
     wmel_frontend_plan take;
     int best_ok = s->have ? s->n_ok : 0, got = -1, rc = 0;
@@ -1443,11 +1588,12 @@ static int try_family_switch(joint_state *s, int phase, char *err, size_t err_le
         s->evals++;
         if (ck.ok && consider(s, &v[i], &take, &best_ok)) got = i;
     }
+    if (phase == 1) near_gaps(s, v, gap, nv);
     const char *tried = "";
     for (int round = 0; phase == 1 && round < 2 && !rc && best_ok < s->n_clips; round++) {
         int near = -1;
         for (int i = 0; i < nv; i++)
-            if (isfinite(gap[i]) && (near < 0 || gap[i] < gap[near] * (1 - 1e-3)) && /* (near-ties: the first, the library's own finish) */
+            if (isfinite(gap[i]) && (near < 0 || gap[i] < gap[near] * (1 - 1e-3)) && /* (near-ties, float32's noise among them: the first, the library's own finish) */
                 (!round || (names[i] ? names[i] : "") != tried))
                 near = i;
         if (near < 0) break;
@@ -1484,6 +1630,11 @@ static int try_family_switch(joint_state *s, int phase, char *err, size_t err_le
 static int run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips, int n_clips, const wmel_dg_opts *opts,
                      wmel_dg_cancel_fn cancel, void *cancel_arg, wmel_dg_result *out, wmel_dg_check_result *checks,
                      wmel_dg_joint *jt, int alternatives, char *err, size_t err_len);
+/* the fits an alternative's own joint fit runs at most (its first clip's and two more: the
+   alternatives are plans one or two fields from the port's, or none is) */
+#define ALT_MAX_FITS 3
+/* and the candidates each of its searches computes at most */
+#define ALT_MAX_CANDIDATES 1500
 
 /* 1: some clip's port values span more than Whisper's finish leaves (max - R, then / 4: R / 4) */
 static int span_exceeds(const joint_state *s, double range)
@@ -1540,6 +1691,9 @@ static int try_whisper_alternatives(joint_state *s, char *err, size_t err_len)
     wmel_frontend_plan take;
     int best_ok = s->have ? s->n_ok : 0, rc = 0;
     (void)k0;
+    wmel_dg_opts alt_opts = s->opts0 ? *s->opts0 : (wmel_dg_opts){0};
+    if (!alt_opts.max_candidates || alt_opts.max_candidates > ALT_MAX_CANDIDATES)
+        alt_opts.max_candidates = ALT_MAX_CANDIDATES;
     wmel_dg_result *r2 = malloc(sizeof *r2);
     wmel_dg_check_result *ck = malloc((size_t)s->n_clips * sizeof *ck);
     wmel_dg_joint *jt2 = malloc(sizeof *jt2);
@@ -1550,7 +1704,7 @@ static int try_whisper_alternatives(joint_state *s, char *err, size_t err_len)
             s->best->explained = 1;
         } else {
             /* one plan on every clip from it (its own search on each clip not reproduced) */
-            rc = run_joint(&v[i], s->clips, s->n_clips, s->opts0, s->cancel, s->cancel_arg, r2, ck, jt2, 0, err,
+            rc = run_joint(&v[i], s->clips, s->n_clips, &alt_opts, s->cancel, s->cancel_arg, r2, ck, jt2, 0, err,
                            err_len);
             if (rc == WMEL_DG_CANCELLED) break;
             if (rc) {
@@ -1618,10 +1772,14 @@ static int log_floor(const wmel_frontend_plan *p, double *fl)
 }
 
 /* The clip holding the port's least value below the answer's floor (log_floor) by more than 1 %
-   of it, that floor in *fl and the value in *lo; -1 for none */
+   of it, that floor in *fl and the value in *lo; -1 for none. An answer whose guard replaces
+   exact zeros only (ln_zero, log10_zero) and reproduces not every clip: its clamp's floor. */
 static int floor_breach(const joint_state *s, double *fl, float *lo)
 {
-    if (!log_floor(&s->plan, fl)) return -1;
+    wmel_frontend_plan q = s->plan;
+    if (s->n_ok < s->n_clips && (q.log == WMEL_LOG_ZERO || q.log == WMEL_LOG10_ZERO))
+        q.log = q.log == WMEL_LOG_ZERO ? WMEL_LOG_CLAMP : WMEL_LOG10_CLAMP;
+    if (!log_floor(&q, fl)) return -1;
     const double lim = *fl - 1e-2 * (fabs(*fl) > 1 ? fabs(*fl) : 1);
     int at = -1;
     *lo = INFINITY;
@@ -2089,10 +2247,41 @@ static void try_variants(joint_state *s)
    all): a fixed frame count (fixed_length, which first tries zeros to a fixed duration), or
    each frame's values a multiple of the mel count the plan has: deltas and delta-deltas
    (delta_win appends the first-order deltas only). "" where none is seen. */
+/* 1: every clip's largest value is one number (within 1e-4) while the values spread over more
+   than 1 in each: values relative to each clip's max (librosa's power_to_db(ref=np.max)) */
+static int max_relative(const joint_state *s, float *top)
+{
+    for (int k = 0; k < s->n_clips; k++) {
+        float hi = -INFINITY, lo = INFINITY;
+        const wmel_dg_clip *c = &s->clips[k];
+        for (size_t i = 0; i < c->n_feat; i++)
+            if (isfinite(c->feat[i])) hi = fmaxf(hi, c->feat[i]), lo = fminf(lo, c->feat[i]);
+        if (!(hi - lo > 1) || (k && fabsf(hi - *top) > 1e-4f)) return 0;
+        if (!k) *top = hi;
+    }
+    return s->n_clips >= 3;
+}
+
 static void refusal(joint_state *s, char *why, size_t wl)
 {
     why[0] = 0;
     if (fixed_length(s, why, wl)) return;
+    float top;
+    double fl;
+    const int zero = s->have && (s->plan.log == WMEL_LOG_ZERO || s->plan.log == WMEL_LOG10_ZERO);
+    const int at = zero ? floor_breach(s, &fl, &top) : -1;
+    if (at >= 0) { /* (an answer with a guard of exact zeros only that leaves a clip: below_floor's reason) */
+        snprintf(why, wl, "the port's values go below its log guard's floor (%.4g) to %.4g: energies under it "
+                 "logged as they are; ln_zero (a guard of exact zeros only) with the guards tried reproduces not all",
+                 fl, (double)top);
+        if (!s->ck[at].ok) snprintf(s->ck[at].why, sizeof s->ck[at].why, "%s", why);
+        return;
+    }
+    if (max_relative(s, &top)) {
+        snprintf(why, wl, "every clip's largest value is %.6g: values relative to each clip's max (librosa's "
+                 "power_to_db(ref=np.max), x - x.max()), which no plan field subtracts", (double)top);
+        return;
+    }
     const wmel_frontend_plan *p = s->claimed; /* (the answer so far may have stacked frames in their place) */
     size_t a[2];
     port_axes(&s->clips[0], a);
@@ -2213,7 +2402,7 @@ static int run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips, 
                 if (first < 0) first = k;
                 if (next < 0 && fits[k] < 2) next = k;
             }
-        if (next < 0 || jt->n_fits >= WMEL_DG_JOINT_MAX_FITS) {
+        if (next < 0 || jt->n_fits >= (alternatives ? WMEL_DG_JOINT_MAX_FITS : ALT_MAX_FITS)) {
             jt->failed = first;
             break;
         }
