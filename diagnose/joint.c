@@ -1331,6 +1331,8 @@ static void family_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const w
     if (q->mel_norm != c->mel_norm && (unsigned)q->mel_norm < 2 && (unsigned)c->mel_norm < 2)
         set_diff(m, "mel_norm", MN[c->mel_norm], MN[q->mel_norm]);
     if (q->log != c->log && (unsigned)q->log < 4 && (unsigned)c->log < 4) set_diff(m, "log", LOGN[c->log], LOGN[q->log]);
+    if (c->norm == WMEL_NORM_WHOLE && q->norm == WMEL_NORM_NONE) /* (Whisper's max - 8 and (x + 4) / 4 left out) */
+        set_diff(m, "normalize", "whole", "none");
     /* (numbers in their shortest text that reads back) */
 #define FDIFF(f)                                                                                                     \
     if (q->f != c->f) {                                                                                              \
@@ -1630,11 +1632,32 @@ static int try_family_switch(joint_state *s, int phase, char *err, size_t err_le
 static int run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips, int n_clips, const wmel_dg_opts *opts,
                      wmel_dg_cancel_fn cancel, void *cancel_arg, wmel_dg_result *out, wmel_dg_check_result *checks,
                      wmel_dg_joint *jt, int alternatives, char *err, size_t err_len);
-/* the fits an alternative's own joint fit runs at most (its first clip's and two more: the
+/* the fits an alternative's own joint fit runs at most (its first clip's and one more: the
    alternatives are plans one or two fields from the port's, or none is) */
-#define ALT_MAX_FITS 3
+#define ALT_MAX_FITS 2
 /* and the candidates each of its searches computes at most */
-#define ALT_MAX_CANDIDATES 1500
+#define ALT_MAX_CANDIDATES 1000
+
+static double affine_gap(const wmel_frontend_plan *p, const wmel_dg_clip *c);
+/* 1: one of the libraries' starts computes the first clip as the port does up to its units
+   (affine_gap under 1e-3) */
+static int near_library(joint_state *s)
+{
+    wmel_frontend_plan *v = malloc(MAX_FAMILY * sizeof *v);
+    const char **names = malloc(MAX_FAMILY * sizeof *names);
+    int got = 0;
+    if (v && names) {
+        geom g[MAX_GEOM];
+        const int ng = port_geometries(s, g);
+        const int nv = library_starts(s->claimed, &s->clips[0], v, names, 0, MAX_FAMILY, g, ng);
+        for (int i = 0; i < nv && !got; i++) {
+            got = affine_gap(&v[i], &s->clips[0]) < 1e-3;
+            s->evals++;
+        }
+    }
+    free(v), free(names);
+    return got;
+}
 
 /* 1: some clip's port values span more than Whisper's finish leaves (max - R, then / 4: R / 4) */
 static int span_exceeds(const joint_state *s, double range)
@@ -2382,8 +2405,12 @@ static int run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips, 
     /* a whisper port whose values span more than the finish leaves, in no named units: the
        whisper alternatives before the whisper search (whose free units would take their place) */
     if (!rc && alternatives && !s.opts.units_a &&
-        span_exceeds(&s, plan->norm_range > 0 ? plan->norm_range : 8.0))
-        rc = try_whisper_alternatives(&s, err, err_len);
+        span_exceeds(&s, plan->norm_range > 0 ? plan->norm_range : 8.0)) {
+        /* (a library's start that holds the first clip up to its units first: found in a search
+           or two, where each alternative's joint fit searches every clip) */
+        if (near_library(&s)) rc = try_family_switch(&s, 1, err, err_len);
+        if (!rc) rc = try_whisper_alternatives(&s, err, err_len);
+    }
     if (!rc && fits && (!s.have || s.n_ok < n_clips)) rc = try_fit(&s, 0, 0, err, err_len);
     if (!fits || !s.own) snprintf(err, err_len, "out of memory");
     if (!rc && !s.have) {
