@@ -36,3 +36,14 @@ def refused_for(port, claimed, words):
     why = r["not_expressible"]
     assert all(w in why for w in words), why
     return r
+
+
+def plan_port(plan, **fields_):
+    """a port that is wmel's own plan (the truth stated as a plan)"""
+    return lambda x: wmel.features(x, plan=plan, **fields_)  # noqa: E731
+
+
+def answered(r, port, tol=1e-3):
+    """the answer explains and reproduces the port, its plan within tol on the held-out clip"""
+    assert r["explained"] and r["reproduces"], (r["notes"], r.get("not_expressible"), r["differences"])
+    assert held_out_error(r, port) <= tol

@@ -18,16 +18,7 @@ import pytest
 import wmel
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from diagnose_ports import fields, held_out_error  # noqa: E402
-
-
-def plan_port(plan, **fields_):
-    return lambda x: wmel.features(x, plan=plan, **fields_)  # noqa: E731
-
-
-def answered(r, port, tol=1e-3):
-    assert r["explained"] and r["reproduces"], (r["notes"], r.get("not_expressible"), r["differences"])
-    assert held_out_error(r, port) <= tol
+from diagnose_ports import answered, fields, plan_port  # noqa: E402
 
 
 # (the claim, the port's plan as the claim with these fields, the one difference the answer names)
