@@ -471,22 +471,16 @@ static score refine_preemph(dg *d, state *cur, score s0)
     return evalw(d, cur);
 }
 
-/* A band edge between the grid's values (the field's offset in the plan: low_freq or
-   high_freq): each of the edges users name, the one of least RMS kept where it lowers it. */
-static score refine_edge(dg *d, state *cur, score s0, size_t off)
+/* A double field (its offset in the plan) over the values users name (v, nv): the one of least
+   RMS kept where it lowers it */
+static score refine_list(dg *d, state *cur, score s0, size_t off, const double *v, size_t nv)
 {
-    static const double LOWS[] = {0, 20, 25, 30, 40, 50, 60, 64, 80, 100, 125, 133.33333333333334, 150, 200, 250, 300};
-    static const double HIGHS[] = {0, -100, -200, -300, -400, -500, -600, -800, -1000, 7000, 7200, 7500, 7600, 7690,
-                                   7800, 7900, 8000, 11025, 12000, 14000, 20000};
-    const int low = off == offsetof(wmel_frontend_plan, low_freq);
-    const double *v = low ? LOWS : HIGHS;
-    const size_t nv = low ? sizeof LOWS / sizeof LOWS[0] : sizeof HIGHS / sizeof HIGHS[0];
     state s = *cur, best_s = *cur;
     score best = s0;
     double *at = (double *)((char *)&s.plan + off);
     const double now = *at;
     for (size_t i = 0; i < nv; i++) {
-        if (v[i] == now || v[i] >= s.plan.sample_rate / 2.0) continue;
+        if (v[i] == now) continue;
         *at = v[i];
         if (wmel_plan_check(&s.plan, NULL, 0)) continue;
         score sc = eval(d, &s);
@@ -494,6 +488,34 @@ static score refine_edge(dg *d, state *cur, score s0, size_t off)
     }
     *cur = best_s;
     return best.rms < s0.rms ? evalw(d, cur) : s0;
+}
+
+/* A band edge between the grid's values (the field's offset in the plan: low_freq or
+   high_freq): each of the edges users name below the Nyquist frequency */
+static score refine_edge(dg *d, state *cur, score s0, size_t off)
+{
+    static const double LOWS[] = {0, 20, 25, 30, 40, 50, 60, 64, 80, 100, 125, 133.33333333333334, 150, 200, 250, 300};
+    static const double HIGHS[] = {0, -100, -200, -300, -400, -500, -600, -800, -1000, 7000, 7200, 7500, 7600, 7690,
+                                   7800, 7900, 8000, 11025, 12000, 14000, 20000};
+    const int low = off == offsetof(wmel_frontend_plan, low_freq);
+    const double *v = low ? LOWS : HIGHS;
+    size_t nv = low ? sizeof LOWS / sizeof LOWS[0] : sizeof HIGHS / sizeof HIGHS[0];
+    while (nv && v[nv - 1] >= cur->plan.sample_rate / 2.0) nv--;
+    return refine_list(d, cur, s0, off, v, nv);
+}
+
+/* The log's guard between the grid's values: the other powers of ten users write (log10(m +
+   1e-9), clamps at 1e-4, 1e-12, 1e-20), kept where they lower the RMS by 10 % (the guard shows
+   only in cells whose energy is near it: a silence, a floor) */
+static score refine_guard(dg *d, state *cur, score s0)
+{
+    static const double GUARDS[] = {1e-4, 1e-9, 1e-11, 1e-12, 1e-14, 1e-20};
+    const state was = *cur;
+    score sc = refine_list(d, cur, s0, offsetof(wmel_frontend_plan, log_guard), GUARDS,
+                           sizeof GUARDS / sizeof GUARDS[0]);
+    if (sc.rms < 0.9 * s0.rms) return sc;
+    *cur = was;
+    return s0;
 }
 
 /* Both band edges between the grid's values, one after the other, the one changed first (off)
@@ -1323,6 +1345,7 @@ static void align_nmels(const wmel_frontend_plan *base, size_t n, const size_t s
     const int fcols = al->fcols;
     int got = -1;
     size_t nm_at[2] = {0, 0};
+    int empty_at[2] = {0, 0};
     for (int pass = 0; pass < 2 && got < 0; pass++)
         for (int o = 0; o < 2 && got < 0; o++) {
             size_t w = fcols ? (o ? sh[1] : sh[0]) : (o ? sh[0] : sh[1]);
@@ -1330,8 +1353,13 @@ static void align_nmels(const wmel_frontend_plan *base, size_t n, const size_t s
             if (w <= (size_t)base->use_energy || w - (size_t)base->use_energy > 512) continue;
             wmel_frontend_plan q = *base;
             q.n_mels = (int)(w - (size_t)base->use_energy);
-            if (plan_check(&q)) continue;
+            if (plan_check(&q)) { /* (more filters than the transform's bins resolve: torchaudio's
+                                     kaldi.fbank and librosa keep the empty ones) */
+                q.bank_flags |= WMEL_BANK_ALLOW_EMPTY;
+                if (plan_check(&q)) continue;
+            }
             nm_at[o] = (size_t)q.n_mels;
+            empty_at[o] = q.bank_flags & WMEL_BANK_ALLOW_EMPTY;
             size_t tq = frames_of(&q, n);
             if (tq == tp || (pass == 1 && (tp > tq ? tp - tq : tq - tp) * 10 <= tq + 20)) got = o;
             for (int k = 0; k < N_HOPS && pass == 1 && got < 0; k++) { /* and another hop's count */
@@ -1342,6 +1370,7 @@ static void align_nmels(const wmel_frontend_plan *base, size_t n, const size_t s
         }
     if (got >= 0) {
         al->start.n_mels = (int)nm_at[got];
+        al->start.bank_flags |= empty_at[got];
         al->transposed = got;
         al->Tp = fcols ? (got ? sh[0] : sh[1]) : (got ? sh[1] : sh[0]);
         al->width = fcols ? (got ? sh[1] : sh[0]) : (got ? sh[0] : sh[1]);
@@ -2230,6 +2259,9 @@ static int refine_entrants(dg *d, pool *pl, cand *next, int nn)
             (FAMS[c->field].off == offsetof(wmel_frontend_plan, low_freq) ||
              FAMS[c->field].off == offsetof(wmel_frontend_plan, high_freq)))
             c->sc = refine_band(d, &c->s, c->sc, FAMS[c->field].off);
+        if (c->field >= 0 && FAMS[c->field].type == F_DOUBLE &&
+            FAMS[c->field].off == offsetof(wmel_frontend_plan, log_guard))
+            c->sc = refine_guard(d, &c->s, c->sc);
         if (c->s.offset) c->sc = refine_offset(d, &c->s, c->sc);
         if (seen(pl, &c->s) < 0) note(pl, &c->s, c->sc);
     }

@@ -235,7 +235,9 @@ static int rule_variants(const wmel_frontend_plan *q, const wmel_frontend_plan *
    from p_min), R zeros after it (0, hop - 1, frame_length / 2, frame_length - 1: every frame
    that starts in the clip, or less the window's zero first sample: every frame whose window
    weighs a sample of it, as ShortTimeFFT's to p_max; frame_length - frame_length / 2 - 1: with
-   the centre's lead, ceil(n / hop) frames, scipy.signal.stft's padded count), and the last frame of that count dropped or not (frame_span
+   the centre's lead, ceil(n / hop) frames; frame_length / 2 + hop - 1 with it, 1 + ceil(n / hop):
+   scipy.signal.stft's padded=True of an even window; or those that give round(n / hop) frames),
+   and the last frame of that count dropped or not (frame_span
    frame_length + hop: torch.stft(center=False)[..., :-1]'s (n - frame_length) // hop frames).
    Only the rules whose count is the port's on every clip are kept (the frame count alone,
    computed without a transform; every frame kept, no count fixed), simplest first, at most
@@ -246,7 +248,7 @@ static int frame_rules(const wmel_frontend_plan *q, const wmel_frontend_plan *cl
     const int fl = q->frame_length, hop = q->hop, snip = q->framing == WMEL_FRAMES_SNIP;
     if (cap <= 0 || hop <= 0 || fl <= 1 || q->stack > 1 || q->n_samples || q->pad_multiple || q->pad_to > 1 ||
         q->window_offset || (snip ? q->frame_span != 0 && q->frame_span != fl
-                                  : q->framing == WMEL_FRAMES_KALDI_CENTER || fl != q->n_fft))
+                                  : q->framing == WMEL_FRAMES_KALDI_CENTER || (q->n_fft - fl) % 2))
         return 0;
     /* (the window's first and last sample: exact zeros of a Hann, Povey or Bartlett window,
        which weigh no sample of the clip) */
@@ -256,23 +258,29 @@ static int frame_rules(const wmel_frontend_plan *q, const wmel_frontend_plan *cl
     const int c = fl / 2;
     const int touch = c - hop * ((int)floor((double)(c - fl + tz) / hop) + 1); /* (c - hop p_min) */
     const int leads[] = {snip ? q->pad_left : c, 0, c, touch};
-    const int rights[] = {0, hop - 1, c, fl - 1, fl - 1 - lz, fl - c - 1};
+    const int rights[] = {0, hop - 1, c, fl - 1, fl - 1 - lz, fl - c - 1, c + hop - 1};
+    /* (keep 1: q's own padding, reflected where q's centring reflects, and its valid frames,
+       those past them 0: lhotse's Whisper fbank, centred frames with round(n / hop) of them,
+       the last zeros when n % hop >= hop / 2) */
+    const int reflect = q->framing == WMEL_FRAMES_CENTER_REFLECT || (snip && q->pad_mode == WMEL_PAD_REFLECT);
     int n = 0;
+    for (int keep = 0; keep < 1 + (reflect || q->valid != WMEL_VALID_ALL); keep++)
     for (int m = 0; m < 2; m++)
         for (int i = 0; i < 4; i++)
-            for (int k = 0; k < 6 && n < cap; k++) {
+            for (int k = 0; k < 8 && n < cap; k++) {
                 int dup = 0;
+                const int right = k < 7 ? rights[k] : fl - leads[i] - hop / 2; /* (round(n / hop) frames) */
                 for (int i2 = 0; i2 < i; i2++) dup |= leads[i2] == leads[i];
-                for (int k2 = 0; k2 < k; k2++) dup |= rights[k2] == rights[k];
-                if (dup) continue;
+                for (int k2 = 0; k2 < k && k2 < 7; k2++) dup |= rights[k2] == right;
+                if (dup || right < 0) continue;
                 wmel_frontend_plan p = *q;
                 if (p.n_frames) p.n_frames = 0, p.pad_value = claimed->pad_value;
                 p.framing = WMEL_FRAMES_SNIP;
-                p.pad_mode = WMEL_PAD_ZERO;
+                p.pad_mode = keep && reflect ? WMEL_PAD_REFLECT : WMEL_PAD_ZERO;
                 p.pad_left = leads[i];
-                p.pad_right = rights[k];
+                p.pad_right = right;
                 p.frame_span = m ? fl + m * hop : 0;
-                p.valid = WMEL_VALID_ALL;
+                p.valid = !keep ? WMEL_VALID_ALL : q->valid == WMEL_VALID_TRIM ? WMEL_VALID_HOP : q->valid;
                 if (!memcmp(&p, q, sizeof p) || wmel_plan_check(&p, NULL, 0)) continue;
                 int fits = 1;
                 for (int j = 0; j < n_clips && fits; j++) {
@@ -295,6 +303,16 @@ static void set_diff(wmel_dg_result *m, const char *field, const char *preset, c
     snprintf(d->field, sizeof d->field, "%s", field);
     snprintf(d->preset, sizeof d->preset, "%s", preset);
     snprintf(d->found, sizeof d->found, "%s", found);
+}
+
+/* field's difference taken out of m (where named) */
+static void drop_diff(wmel_dg_result *m, const char *field)
+{
+    for (int j = m->n_diff - 1; j >= 0; j--)
+        if (!strcmp(m->diff[j].field, field)) {
+            memmove(&m->diff[j], &m->diff[j + 1], (size_t)(m->n_diff - j - 1) * sizeof m->diff[0]);
+            m->n_diff--;
+        }
 }
 
 /* a numeric difference named in m (set_diff), marked numeric */
@@ -337,13 +355,7 @@ static void frame_rule_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, con
 {
     static const char *const FRAMINGS[] = {"snip", "center_reflect", "center_zero", "kaldi_center"};
     static const char *const FIELDS[] = {"framing", "pad_mode", "pad_left", "pad_right", "frame_span"};
-    for (int j = m->n_diff - 1; j >= 0; j--)
-        for (int f = 0; f < 5; f++)
-            if (!strcmp(m->diff[j].field, FIELDS[f])) {
-                memmove(&m->diff[j], &m->diff[j + 1], (size_t)(m->n_diff - j - 1) * sizeof m->diff[0]);
-                m->n_diff--;
-                break;
-            }
+    for (int f = 0; f < 5; f++) drop_diff(m, FIELDS[f]);
     if (q->framing != claimed->framing && (unsigned)q->framing < 4 && (unsigned)claimed->framing < 4)
         set_diff(m, "framing", FRAMINGS[claimed->framing], FRAMINGS[q->framing]);
     if (q->pad_mode != claimed->pad_mode && (q->pad_left || q->pad_right))
@@ -358,9 +370,10 @@ static void frame_rule_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, con
     drop_notes(m, "zeros around");
     char t[320];
     const int fl = q->frame_length, span = q->frame_span ? q->frame_span : fl;
-    snprintf(t, sizeof t, "frames of %d every %d from sample -%d (%d zeros before the clip, %d after), every frame "
+    snprintf(t, sizeof t, "frames of %d every %d from sample -%d (%d %s before the clip, %d after), every frame "
              "whose %d samples lie in the padded clip: 1 + (n + %d - %d) // %d frames%s", fl, q->hop, q->pad_left,
-             q->pad_left, q->pad_right, span, q->pad_left + q->pad_right, span, q->hop,
+             q->pad_left, q->pad_mode == WMEL_PAD_REFLECT ? "samples reflected" : "zeros", q->pad_right, span,
+             q->pad_left + q->pad_right, span, q->hop,
              span > fl ? " (the last frame of frame_length's count dropped: frame_span)" : "");
     size_t nl = strlen(m->notes);
     snprintf(m->notes + nl, sizeof m->notes - nl, "%s%s", nl ? "; " : "", t);
@@ -470,8 +483,24 @@ static void take_report(joint_state *s, int from_answer)
     }
 }
 
+/* base's frame count as a rule (rule_variants), or where none gives every clip's count the
+   frame rules of explicit padding (frame_rules, *framed set), each held against every clip
+   (consider, v their room: 32 plans); 1 where one reproduces more clips than *best_ok */
+static int try_rules(joint_state *s, const wmel_frontend_plan *base, wmel_frontend_plan *v, wmel_frontend_plan *take,
+                     int *best_ok, int *framed)
+{
+    int got = 0;
+    const int nv = rule_variants(base, s->claimed, v);
+    for (int i = 0; i < nv; i++)
+        if (consider(s, &v[i], take, best_ok)) got = 1;
+    const int nf = *best_ok < s->n_clips ? frame_rules(base, s->claimed, s->clips, s->n_clips, v + nv, 8) : 0;
+    for (int i = 0; i < nf; i++)
+        if (consider(s, &v[nv + i], take, best_ok)) got = *framed = 1;
+    return got;
+}
+
 /* a search on clip k from start (the answer so far when from_answer); its answer, or the
-   answer's frame count as a rule (rule_variants), taken when it reproduces more clips than
+   answer's frame count as a rule (try_rules), taken when it reproduces more clips than
    the answer so far. 0, or a wmel_dg_run status. */
 static int try_fit(joint_state *s, int k, int from_answer, char *err, size_t err_len)
 {
@@ -501,15 +530,7 @@ static int try_fit(joint_state *s, int k, int from_answer, char *err, size_t err
     int best_ok = s->have ? s->n_ok : -1, got = 0, rule = 0, framed = 0;
     const int base_framing = base ? base->framing : start->framing; /* (base may point into s->r, which a search reuses) */
     if (a) got = consider(s, a, &take, &best_ok);
-    if (base && best_ok < s->n_clips) {
-        const int nv = rule_variants(base, s->claimed, v);
-        for (int i = 0; i < nv; i++)
-            if (consider(s, &v[i], &take, &best_ok)) got = rule = 1;
-        /* (the frame rules of explicit zero padding where no rule gives every clip's count) */
-        const int nf = best_ok < s->n_clips ? frame_rules(base, s->claimed, s->clips, s->n_clips, v + nv, 8) : 0;
-        for (int i = 0; i < nf; i++)
-            if (consider(s, &v[nv + i], &take, &best_ok)) got = rule = framed = 1;
-    }
+    if (base && best_ok < s->n_clips && try_rules(s, base, v, &take, &best_ok, &framed)) got = rule = 1;
     if (!got && best_ok < s->n_clips) {
         /* scipy's zero padding of an odd window, or the zeros after the clip of a port whose
            frames start later than the centred framing's (end_zeros, once a fit): a search from
@@ -1051,6 +1072,13 @@ static const lib_conv LIBS[] = {
      "window=hann_periodic remove_dc=0 preemph=0 mel_scale=tf mel_norm=none low_freq=20 high_freq=0 "
      "framing=center_reflect valid=all dither=0 power=2 scale=1",
      "log=log10_clamp log_guard=1e-10 normalize=whole norm_range=8 post_scale=40 post_shift=-40", 0, 128, 0, 0},
+    /* HiFi-GAN's meldataset.mel_spectrogram, which the vocoders copy (BigVGAN, VITS, UnivNet):
+       (n_fft - hop) / 2 samples reflected at each end, torch.stft(center=False) with a periodic
+       Hann, sqrt(|X|^2 + 1e-9), librosa's Slaney bank, ln(clamp(x, 1e-5)) */
+    {"HiFi-GAN",
+     "window=hann_periodic remove_dc=0 preemph=0 mel_scale=slaney mel_norm=slaney low_freq=0 high_freq=0 "
+     "framing=snip pad_mode=reflect pad_left=-3 pad_right=-3 valid=all dither=0 power=1 mag_guard=add:1e-9 scale=1",
+     "log=ln_clamp log_guard=1e-05", 0, 80, 0, 0},
 };
 #define N_LIBS (sizeof LIBS / sizeof LIBS[0])
 
@@ -1076,6 +1104,8 @@ static int lib_apply(wmel_frontend_plan *p, const char *fields)
         char val[64];
         if (!strcmp(kv, "pad_right") && !strcmp(eq + 1, "-1")) snprintf(val, sizeof val, "%d", p->hop - 1);
         else if (!strcmp(kv, "pad_right") && !strcmp(eq + 1, "-2")) snprintf(val, sizeof val, "%d", p->frame_length - 1);
+        else if ((!strcmp(kv, "pad_left") || !strcmp(kv, "pad_right")) && !strcmp(eq + 1, "-3"))
+            snprintf(val, sizeof val, "%d", (p->n_fft - p->hop) / 2);
         else if (!strcmp(kv, "scale") && !strcmp(eq + 1, "rsqrt_nfft"))
             snprintf(val, sizeof val, "%.17g", 1.0 / sqrt((double)p->n_fft));
         else snprintf(val, sizeof val, "%s", eq + 1);
@@ -1533,7 +1563,14 @@ static int search_from(joint_state *s, const wmel_frontend_plan *v, wmel_fronten
     if (*rc) return 0;
     s->evals += s->r->evals;
     const wmel_frontend_plan *a2 = answer_of(s->r, v);
-    if (!a2 || !consider(s, a2, take, best_ok)) return 0;
+    if (!a2) return 0;
+    int got = consider(s, a2, take, best_ok), framed = 0;
+    if (*best_ok < s->n_clips) { /* (the start's frame count as a rule: scipy's padded frames) */
+        wmel_frontend_plan base = *a2, *rv = malloc(32 * sizeof *rv);
+        if (rv && try_rules(s, &base, rv, take, best_ok, &framed)) got = 1;
+        free(rv);
+    }
+    if (!got) return 0;
     const wmel_frontend_plan t2 = *take;
     take_report(s, 0);
     s->best->n_diff = 0;
@@ -1814,6 +1851,26 @@ static int floor_breach(const joint_state *s, double *fl, float *lo)
     return at;
 }
 
+/* take (a plan with another log or guard, reproducing best_ok clips: consider's) as the answer,
+   its log and guard named against the claimed plan's */
+static void take_guard(joint_state *s, const wmel_frontend_plan *take, int best_ok)
+{
+    s->plan = *take;
+    s->n_ok = best_ok;
+    memcpy(s->ck, s->ck3, (size_t)s->n_clips * sizeof *s->ck);
+    wmel_dg_result *m = s->best;
+    static const char *const LOGS[] = {"log10_clamp", "ln_add", "ln_clamp", "none", "ln_zero", "log10_zero"};
+    drop_diff(m, "log");
+    if ((unsigned)s->claimed->log < 6 && (unsigned)take->log < 6 && take->log != s->claimed->log)
+        set_diff(m, "log", LOGS[s->claimed->log], LOGS[take->log]);
+    char a[40], b[40];
+    snprintf(a, sizeof a, "%.17g", s->claimed->log_guard);
+    snprintf(b, sizeof b, "%.17g", take->log_guard);
+    drop_diff(m, "log_guard");
+    if (take->log_guard != s->claimed->log_guard) set_num_diff(m, "log_guard", a, b);
+    m->explained = 1;
+}
+
 /* A guard that replaces exact zeros only (python_speech_features' and spafe's np.where(x == 0,
    eps, x) before the log): where the answer so far has a clamp (ln_clamp, log10_clamp) and
    reproduces not every clip, or the port's values go below its floor (floor_breach: energies
@@ -1840,28 +1897,59 @@ static int zero_guard(joint_state *s)
         got = consider(s, &p, &take, &best_ok) && best_ok == s->n_clips;
     }
     if (!got) return 0;
-    s->plan = take;
-    s->n_ok = best_ok;
-    memcpy(s->ck, s->ck3, (size_t)s->n_clips * sizeof *s->ck);
-    wmel_dg_result *m = s->best;
+    take_guard(s, &take, best_ok);
     static const char *const LOGS[] = {"log10_clamp", "ln_add", "ln_clamp", "none", "ln_zero", "log10_zero"};
-    if ((unsigned)s->claimed->log < 6) set_diff(m, "log", LOGS[s->claimed->log], LOGS[take.log]);
-    char a[40], b[40];
-    snprintf(a, sizeof a, "%.17g", s->claimed->log_guard);
-    snprintf(b, sizeof b, "%.17g", take.log_guard);
-    for (int j = 0; j < m->n_diff; j++)
-        if (!strcmp(m->diff[j].field, "log_guard")) {
-            memmove(&m->diff[j], &m->diff[j + 1], (size_t)(m->n_diff - j - 1) * sizeof *m->diff);
-            m->n_diff--;
+    const size_t nl = strlen(s->best->notes);
+    snprintf(s->best->notes + nl, sizeof s->best->notes - nl, "%sthe log's guard replaces energies of exactly 0 "
+             "only (log %s): energies under it are logged as they are", nl ? "; " : "", LOGS[take.log]);
+    return 1;
+}
+
+/* The guard that puts the answer's floor (log_floor) at the port's least value, where the two
+   differ by more than 0.1 % and the answer reproduces not every clip (a silence's cells are
+   the log of the guard alone: log10(m + 1e-9) read at a grid's 1e-6): that guard, its one
+   significant digit and its nearest power of two, each with the answer's log and its twin
+   (a clamp or an added guard; log10's added one as ln_add with the affine's 1 / ln 10), held
+   against every clip; the first that reproduces more clips taken. 1 when taken. */
+static int solve_guard(joint_state *s)
+{
+    const wmel_frontend_plan *q = &s->plan;
+    double fl;
+    if (!s->have || s->n_ok >= s->n_clips || !log_floor(q, &fl) || q->pad_value < fl) return 0;
+    float lo = INFINITY;
+    for (int k = 0; k < s->n_clips; k++)
+        for (size_t i = 0; i < s->clips[k].n_feat; i++)
+            if (isfinite(s->clips[k].feat[i]) && s->clips[k].feat[i] < lo) lo = s->clips[k].feat[i];
+    if (!isfinite(lo) || !(fabs(lo - fl) > 1e-3 * (fabs(fl) > 1 ? fabs(fl) : 1))) return 0;
+    const double a = q->affine ? q->post_scale : 1, b = q->affine ? q->post_shift : 0;
+    const double v = ((double)lo - b) / a, g = q->log == WMEL_LOG10_CLAMP ? pow(10, v) : exp(v);
+    if (!(g > 0) || !isfinite(g)) return 0;
+    const double dec = pow(10, floor(log10(g))), guards[] = {nearbyint(g / dec) * dec, pow(2, nearbyint(log2(g))), g};
+    wmel_frontend_plan take;
+    int best_ok = s->n_ok, got = 0;
+    for (int i = 0; i < 3 && !got; i++)
+        for (int twin = 0; twin < 2 && !got; twin++) {
+            wmel_frontend_plan p = *q;
+            p.log_guard = guards[i];
+            if (twin && q->log == WMEL_LOG10_CLAMP) {
+                p.log = WMEL_LOG_ADD;
+                p.affine = 1, p.post_scale = a / log(10.0), p.post_shift = b;
+            } else if (twin) {
+                p.log = q->log == WMEL_LOG_ADD ? WMEL_LOG_CLAMP : WMEL_LOG_ADD;
+            }
+            if (wmel_plan_check(&p, NULL, 0)) continue;
+            got = consider(s, &p, &take, &best_ok);
         }
-    if (take.log_guard != s->claimed->log_guard) {
-        set_diff(m, "log_guard", a, b);
-        m->diff[m->n_diff - 1].numeric = 1;
+    if (!got) return 0;
+    take_guard(s, &take, best_ok);
+    if (take.affine && !s->claimed->affine) {
+        char t[48];
+        snprintf(t, sizeof t, "%.17g", take.post_scale);
+        set_num_diff(s->best, "post_scale", "1", t);
     }
-    m->explained = 1;
-    const size_t nl = strlen(m->notes);
-    snprintf(m->notes + nl, sizeof m->notes - nl, "%sthe log's guard replaces energies of exactly 0 only (log %s): "
-             "energies under it are logged as they are", nl ? "; " : "", LOGS[take.log]);
+    const size_t nl = strlen(s->best->notes);
+    snprintf(s->best->notes + nl, sizeof s->best->notes - nl, "%sthe log's guard read from the port's least value "
+             "(%.6g: the log of the guard alone)", nl ? "; " : "", (double)lo);
     return 1;
 }
 
@@ -2095,11 +2183,7 @@ static void bank_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const wme
     static const char *const FN[] = {"pad_left", "pad_right", "frame_span", "valid"};
     for (int f = 0; f < 4; f++) {
         const int same = f < 3 ? qv[f] == cv[f] : q->valid == c->valid;
-        for (int j = m->n_diff - 1; j >= 0 && same; j--)
-            if (!strcmp(m->diff[j].field, FN[f])) {
-                memmove(&m->diff[j], &m->diff[j + 1], (size_t)(m->n_diff - j - 1) * sizeof m->diff[0]);
-                m->n_diff--;
-            }
+        if (same) drop_diff(m, FN[f]);
         if (same) continue;
         if (f < 3) snprintf(a, sizeof a, "%d", cv[f]), snprintf(b, sizeof b, "%d", qv[f]);
         else if ((unsigned)q->valid < 6 && (unsigned)c->valid < 6) snprintf(a, sizeof a, "%s", VN[c->valid]), snprintf(b, sizeof b, "%s", VN[q->valid]);
@@ -2230,11 +2314,7 @@ static void try_reverts(joint_state *s)
             s->n_ok = ok;
             memcpy(s->ck, s->ck2, (size_t)s->n_clips * sizeof *s->ck);
             wmel_dg_result *m = s->best;
-            for (int j = m->n_diff - 1; j >= 0; j--)
-                if (!strcmp(m->diff[j].field, e->key)) {
-                    memmove(&m->diff[j], &m->diff[j + 1], (size_t)(m->n_diff - j - 1) * sizeof m->diff[0]);
-                    m->n_diff--;
-                }
+            drop_diff(m, e->key);
             taken = 1;
         }
         if (!taken) return;
@@ -2335,6 +2415,11 @@ static void finish(joint_state *s, int all)
     int owns = 0;
     for (int k = 0; k < s->n_clips; k++) owns |= s->own[k];
     o->plan = s->plan;
+    for (int i = 0; i < o->n_diff; i++) /* (fields found besides the output's shape) */
+        if (strcmp(o->diff[i].field, "layout") && strcmp(o->diff[i].field, "batch_axis")) {
+            drop_notes(o, "differs only in layout");
+            break;
+        }
     o->has_plan = !owns; /* the claimed plan does not compute the clips matched on their own */
     o->plan_max = mx;
     o->plan_excess = ex;
@@ -2442,9 +2527,13 @@ static int run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips, 
         if (s.n_ok == before) fits[next] = 2; /* no candidate from this clip: the next one */
     }
     free(fits);
-    if (!rc && jt->failed >= 0 && alternatives) try_variants(&s);
+    if (!rc && jt->failed >= 0 && alternatives) solve_guard(&s);
+    if (!rc && jt->failed >= 0 && alternatives && s.n_ok < n_clips) try_variants(&s);
     if (!rc && alternatives) try_reverts(&s);
-    if (!rc && jt->failed >= 0 && alternatives && s.n_ok < n_clips) rc = try_family_switch(&s, 1, err, err_len);
+    if (!rc && jt->failed >= 0 && alternatives && s.n_ok < n_clips) {
+        rc = try_family_switch(&s, 1, err, err_len);
+        if (!rc) solve_guard(&s);
+    }
     if (!rc && jt->failed >= 0) {
         jt->failed = -1;
         for (int k = 0; k < n_clips && jt->failed < 0; k++)

@@ -28,7 +28,8 @@ static const struct {
     {"len_plus1", "loud noise, n = 1 mod hop: the frame-count rule (one sample past a hop)"},
     {"len_minus1", "loud noise, n = hop - 1 mod hop: the frame-count rule (one sample short of a hop)"},
     {"short", "a loud noise burst one frame and a half long: the frame count of a short clip, edge frames"},
-    {"long", "a chirp repeated under noise, about 4 s and half a hop: the frame count at another size"},
+    {"long", "a chirp repeated under noise, about 4 s, n = hop / 2 - 1 mod hop: the frame count at another size, "
+             "a rounded count's side of half a hop"},
     {"tones", "tones at bin centres spread over the band: the bank's shape, edges, norm and scale"},
     {"tones_between", "tones halfway between bin centres: the bank's shape between its points"},
     {"dc_offset", "a tone on a DC offset of 0.25: DC removal"},
@@ -109,7 +110,7 @@ static size_t probe_len(int k, size_t rate, size_t hop, size_t flen)
     case P_LEN_PLUS1: return sec + 1;
     case P_LEN_MINUS1: return sec + hop - 1;
     case P_SHORT: return flen + flen / 2 + 1;
-    case P_LONG: return 4 * sec + hop / 2;
+    case P_LONG: return 4 * sec + (hop / 2 ? hop / 2 - 1 : 0);
     case P_FULL: return sec / 2;
     default: return sec;
     }

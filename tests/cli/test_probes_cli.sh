@@ -39,7 +39,7 @@ for p in m["probes"]:
     total += p["samples"]
 assert total == m["total_samples"] and total / 16000 <= 60, total
 lens = {p["stem"]: p["samples"] % m["hop"] for p in m["probes"]}
-assert lens["edges"] == 0 and lens["len_plus1"] == 1 and lens["len_minus1"] == m["hop"] - 1, lens
+assert lens["edges"] == 0 and lens["len_plus1"] == 1 and lens["len_minus1"] == m["hop"] - 1 and lens["long"] == m["hop"] // 2 - 1, lens
 PY
 "$WMEL" probes "$T/p1" -q || bad "wmel probes over its own files"
 mkdir -p "$T/p3" && echo mine >"$T/p3/edges.wav"

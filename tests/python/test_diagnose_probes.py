@@ -32,7 +32,7 @@ def test_probes_are_short_and_fixed():
     for p in a:
         assert np.array_equal(np.round(p["samples"] * 32768) / 32768, p["samples"]), p["stem"]
     stems = {p["stem"]: p["samples"].size % 160 for p in a}
-    assert stems["edges"] == 0 and stems["len_plus1"] == 1 and stems["len_minus1"] == 159
+    assert stems["edges"] == 0 and stems["len_plus1"] == 1 and stems["len_minus1"] == 159 and stems["long"] == 79
 
 
 def test_port_callable_found_on_every_probe():
