@@ -657,13 +657,15 @@ static int structural_starts(const wmel_frontend_plan *c, const wmel_dg_clip *cl
     const int na = port_axes(clip, a);
     for (int ax = 0; ax < na; ax++) {
         const size_t w = a[ax];
-        static const int MELS[] = {0, 23, 24, 26, 40, 80};
+        /* (the claim's mels, those users pick, and the width itself: every cepstrum of the bank,
+           torchaudio's kaldi.mfcc(num_ceps=num_mel_bins)) */
+        static const int MELS[] = {0, 23, 24, 26, 40, 80, -1};
         const double lifts[] = {22, 0, c->cepstral_lifter};
         for (int e = 0; e < 2 && w >= 8 && (c->n_ceps || w < (size_t)c->n_mels); e++)
             for (int l = 0; l < 3; l++)
-                for (int m = 0; m < 6; m++) {
+                for (int m = 0; m < 7; m++) {
                     wmel_frontend_plan p = *c;
-                    p.n_mels = MELS[m] ? MELS[m] : c->n_mels;
+                    p.n_mels = MELS[m] > 0 ? MELS[m] : MELS[m] < 0 ? (int)w : c->n_mels;
                     if ((size_t)p.n_mels < w) continue;
                     p.n_ceps = (int)w;
                     p.cepstral_lifter = lifts[l];
@@ -1910,7 +1912,8 @@ static int zero_guard(joint_state *s)
    the log of the guard alone: log10(m + 1e-9) read at a grid's 1e-6): that guard, its one
    significant digit and its nearest power of two, each with the answer's log and its twin
    (a clamp or an added guard; log10's added one as ln_add with the affine's 1 / ln 10), held
-   against every clip; the first that reproduces more clips taken. 1 when taken. */
+   against every clip; the one that reproduces the most (more than the answer) taken. 1 when
+   taken. */
 static int solve_guard(joint_state *s)
 {
     const wmel_frontend_plan *q = &s->plan;
@@ -1927,8 +1930,8 @@ static int solve_guard(joint_state *s)
     const double dec = pow(10, floor(log10(g))), guards[] = {nearbyint(g / dec) * dec, pow(2, nearbyint(log2(g))), g};
     wmel_frontend_plan take;
     int best_ok = s->n_ok, got = 0;
-    for (int i = 0; i < 3 && !got; i++)
-        for (int twin = 0; twin < 2 && !got; twin++) {
+    for (int i = 0; i < 3 && best_ok < s->n_clips; i++)
+        for (int twin = 0; twin < 2 && best_ok < s->n_clips; twin++) {
             wmel_frontend_plan p = *q;
             p.log_guard = guards[i];
             if (twin && q->log == WMEL_LOG10_CLAMP) {
@@ -1938,7 +1941,7 @@ static int solve_guard(joint_state *s)
                 p.log = q->log == WMEL_LOG_ADD ? WMEL_LOG_CLAMP : WMEL_LOG_ADD;
             }
             if (wmel_plan_check(&p, NULL, 0)) continue;
-            got = consider(s, &p, &take, &best_ok);
+            if (consider(s, &p, &take, &best_ok)) got = 1;
         }
     if (!got) return 0;
     take_guard(s, &take, best_ok);

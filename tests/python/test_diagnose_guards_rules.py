@@ -89,3 +89,27 @@ def test_more_filters_than_the_transform_resolves():
     assert f.get("n_mels") == "128" and f.get("window") == "hann", f
     assert r["plan"].get("empty_filters") is True, r["plan"]
     assert held_out().size  # (answered held the plan to the held-out clip)
+
+
+def test_clamped_guard_where_the_start_adds_one():
+    # Vocos' MelSpectrogramFeatures: torchaudio's MelSpectrogram(n_fft=1024, hop_length=256,
+    # n_mels=100, power=1), then ln(clip(m, 1e-7)) -- torchaudio's start adds its guard; the
+    # silence shows 1e-7, the quiet probes that it clamps
+    truth = {"frontend": "nemo", "normalize": "none", "n_mels": 100, "window": "hann_periodic", "low_freq": 0,
+             "high_freq": 8000, "mel_scale": "htk", "mel_norm": "none", "power": 1, "log_guard": 1e-7,
+             "log": "ln_clamp", "remove_dc": False, "preemph": 0, "frame_length": 1024, "hop": 256, "n_fft": 1024,
+             "framing": "center_reflect", "valid": "all", "layout": "mels_frames"}
+    port = plan_port(truth)
+    r = wmel.diagnose(port, "speecht5")
+    answered(r, port)
+    assert r["plan"].get("log", "ln_clamp") == "ln_clamp" and r["plan"]["log_guard"] == 1e-7, r["plan"]
+
+
+def test_every_cepstrum_of_the_bank():
+    # torchaudio.compliance.kaldi.mfcc(num_mel_bins=30, num_ceps=30, high_freq=-400) claimed as
+    # Kaldi's fbank: 30 values a frame, the DCT of all 30 filters
+    port = plan_port({"frontend": "kaldi", "n_mels": 30, "high_freq": -400, "n_ceps": 30, "cepstral_lifter": 22})
+    r = wmel.diagnose(port, "kaldi")
+    answered(r, port)
+    f = fields(r)
+    assert f.get("n_ceps") == "30" and f.get("n_mels") == "30" and f.get("high_freq") == "-400", f
