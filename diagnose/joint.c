@@ -146,6 +146,8 @@ typedef struct joint_state {
 static int shape_fits(wmel_frontend_plan *p, const wmel_dg_clip *c);
 
 static const char *const VALID_NAMES[] = {"all", "hop", "trim", "end", "ceil", "but_last"};
+/* the plan's log, WMEL_LOG_* order */
+static const char *const LOGS[] = {"log10_clamp", "ln_add", "ln_clamp", "none", "ln_zero", "log10_zero"};
 
 /* scipy.signal.stft's boundary='zeros', padded=True for q with torch's zero centring: the
    window's sample frame_length / 2 at each hop (torch's centring in n_fft puts an odd-length
@@ -265,30 +267,30 @@ static int frame_rules(const wmel_frontend_plan *q, const wmel_frontend_plan *cl
     const int reflect = q->framing == WMEL_FRAMES_CENTER_REFLECT || (snip && q->pad_mode == WMEL_PAD_REFLECT);
     int n = 0;
     for (int keep = 0; keep < 1 + (reflect || q->valid != WMEL_VALID_ALL); keep++)
-    for (int m = 0; m < 2; m++)
-        for (int i = 0; i < 4; i++)
-            for (int k = 0; k < 8 && n < cap; k++) {
-                int dup = 0;
-                const int right = k < 7 ? rights[k] : fl - leads[i] - hop / 2; /* (round(n / hop) frames) */
-                for (int i2 = 0; i2 < i; i2++) dup |= leads[i2] == leads[i];
-                for (int k2 = 0; k2 < k && k2 < 7; k2++) dup |= rights[k2] == right;
-                if (dup || right < 0) continue;
-                wmel_frontend_plan p = *q;
-                if (p.n_frames) p.n_frames = 0, p.pad_value = claimed->pad_value;
-                p.framing = WMEL_FRAMES_SNIP;
-                p.pad_mode = keep && reflect ? WMEL_PAD_REFLECT : WMEL_PAD_ZERO;
-                p.pad_left = leads[i];
-                p.pad_right = right;
-                p.frame_span = m ? fl + m * hop : 0;
-                p.valid = !keep ? WMEL_VALID_ALL : q->valid == WMEL_VALID_TRIM ? WMEL_VALID_HOP : q->valid;
-                if (!memcmp(&p, q, sizeof p) || wmel_plan_check(&p, NULL, 0)) continue;
-                int fits = 1;
-                for (int j = 0; j < n_clips && fits; j++) {
-                    wmel_frontend_plan t = p;
-                    fits = shape_fits(&t, &clips[j]) && t.layout == p.layout;
+        for (int m = 0; m < 2; m++)
+            for (int i = 0; i < 4; i++)
+                for (int k = 0; k < 8 && n < cap; k++) {
+                    int dup = 0;
+                    const int right = k < 7 ? rights[k] : fl - leads[i] - hop / 2; /* (round(n / hop) frames) */
+                    for (int i2 = 0; i2 < i; i2++) dup |= leads[i2] == leads[i];
+                    for (int k2 = 0; k2 < k && k2 < 7; k2++) dup |= rights[k2] == right;
+                    if (dup || right < 0) continue;
+                    wmel_frontend_plan p = *q;
+                    if (p.n_frames) p.n_frames = 0, p.pad_value = claimed->pad_value;
+                    p.framing = WMEL_FRAMES_SNIP;
+                    p.pad_mode = keep && reflect ? WMEL_PAD_REFLECT : WMEL_PAD_ZERO;
+                    p.pad_left = leads[i];
+                    p.pad_right = right;
+                    p.frame_span = m ? fl + m * hop : 0;
+                    p.valid = !keep ? WMEL_VALID_ALL : q->valid == WMEL_VALID_TRIM ? WMEL_VALID_HOP : q->valid;
+                    if (!memcmp(&p, q, sizeof p) || wmel_plan_check(&p, NULL, 0)) continue;
+                    int fits = 1;
+                    for (int j = 0; j < n_clips && fits; j++) {
+                        wmel_frontend_plan t = p;
+                        fits = shape_fits(&t, &clips[j]) && t.layout == p.layout;
+                    }
+                    if (fits) v[n++] = p;
                 }
-                if (fits) v[n++] = p;
-            }
     return n;
 }
 
@@ -1861,7 +1863,6 @@ static void take_guard(joint_state *s, const wmel_frontend_plan *take, int best_
     s->n_ok = best_ok;
     memcpy(s->ck, s->ck3, (size_t)s->n_clips * sizeof *s->ck);
     wmel_dg_result *m = s->best;
-    static const char *const LOGS[] = {"log10_clamp", "ln_add", "ln_clamp", "none", "ln_zero", "log10_zero"};
     drop_diff(m, "log");
     if ((unsigned)s->claimed->log < 6 && (unsigned)take->log < 6 && take->log != s->claimed->log)
         set_diff(m, "log", LOGS[s->claimed->log], LOGS[take->log]);
@@ -1900,7 +1901,6 @@ static int zero_guard(joint_state *s)
     }
     if (!got) return 0;
     take_guard(s, &take, best_ok);
-    static const char *const LOGS[] = {"log10_clamp", "ln_add", "ln_clamp", "none", "ln_zero", "log10_zero"};
     const size_t nl = strlen(s->best->notes);
     snprintf(s->best->notes + nl, sizeof s->best->notes - nl, "%sthe log's guard replaces energies of exactly 0 "
              "only (log %s): energies under it are logged as they are", nl ? "; " : "", LOGS[take.log]);
