@@ -167,7 +167,7 @@ static void gain_plan(wmel_frontend_plan *q)
 
 /* ---- a candidate's features against the port's */
 static score eval_at(dg *d, const state *s);
-static int cmp_float(const void *a, const void *b);
+static float kth_float(float *a, size_t n, size_t k);
 static score eval(dg *d, const state *s)
 {
     score sc = eval_at(d, s);
@@ -188,10 +188,7 @@ static score eval(dg *d, const state *s)
             if (isfinite(e)) df[m++] = e;
         }
     double med = 0;
-    if (m) {
-        qsort(df, m, sizeof *df, cmp_float);
-        med = df[m / 2];
-    }
+    if (m) med = kth_float(df, m, m / 2);
     free(df);
     double f = exp(med / gain_per_ln(&s->plan));
     if (!(fabs(med) > 1e-6) || !isfinite(f) || !(f > 0)) return sc;
@@ -621,10 +618,31 @@ static void stack_text(const wmel_frontend_plan *p, char *buf, size_t cap)
              p->stack_left, TAILS[t]);
 }
 
-static int cmp_float(const void *a, const void *b)
+/* The k-th smallest of a[0 .. n) (k < n, no NaN), a's order changed: what a sort would put at
+   a[k], in linear time (Hoare's partition around the middle of three, then the side holding k). */
+static float kth_float(float *a, size_t n, size_t k)
 {
-    float x = *(const float *)a, y = *(const float *)b;
-    return (x > y) - (x < y);
+    ptrdiff_t lo = 0, hi = (ptrdiff_t)n - 1;
+    const ptrdiff_t kk = (ptrdiff_t)k;
+    while (lo < hi) {
+        const float x = a[lo], y = a[lo + (hi - lo) / 2], z = a[hi];
+        const float pv = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+        ptrdiff_t i = lo, j = hi;
+        while (i <= j) {
+            while (a[i] < pv) i++;
+            while (a[j] > pv) j--;
+            if (i <= j) {
+                const float t = a[i];
+                a[i++] = a[j];
+                a[j--] = t;
+            }
+        }
+        /* a[lo .. j] <= pv <= a[i .. hi], and a[j + 1 .. i - 1] == pv */
+        if (kk <= j) hi = j;
+        else if (kk >= i) lo = i;
+        else return a[kk];
+    }
+    return a[kk];
 }
 
 /* ---- the plan's fields the search walks */
@@ -1855,13 +1873,12 @@ static int scale_candidates(const job *j, double *cands)
     for (size_t i = 0; i < cnt; i++)
         if (isfinite(d->x[i]) && isfinite(d->y[i])) df[m++] = d->x[i] - d->y[i];
     if (m) {
-        size_t k = m / 2;
-        qsort(df, m, sizeof *df, cmp_float);
+        const double med = kth_float(df, m, m / 2);
         int lg = cp->log;
         double unit = LOG10_KIND(lg) ? log(10.0) : 1.0;
         double per = (cp->power == 1 ? 1.0 : 2.0) / unit; /* log units per ln of the scale */
         if (cp->norm == WMEL_NORM_NONE && lg != WMEL_LOG_NONE && !cp->affine) {
-            double f = exp((double)df[k] / per);
+            double f = exp(med / per);
             if (isfinite(f) && f > 0 && fabs(log(f)) > 1e-3) cands[nc++] = f;
         }
     }

@@ -1032,25 +1032,34 @@ static int mel_bank(const wmel_frontend_plan *p, int n_bins, double *w)
         free(f);
         return WMEL_OK;
     }
+    /* each bin's mel, once for every filter */
+    double *mel = malloc(sizeof(double) * (size_t)n_bins);
+    if (!mel) return WMEL_ERR_NO_MEMORY;
+    const int top = mel_top(p); /* the Nyquist bin is not in Kaldi's bank (TF's has it) */
+    for (int k = 0; k < n_bins && k < top; k++) mel[k] = wmel__kaldi_mel(k * sr / p->n_fft);
     for (int m = 0; m < nm; m++) {
         double e[3];
         kaldi_edges(p, nm, m, e);
         const double left = e[0], centre = e[1], right = e[2];
-        for (int k = 0; k < n_bins; k++) {
-            double v = 0.0;
-            if (k < mel_top(p)) { /* the Nyquist bin is not in Kaldi's bank (TF's has it) */
-                const double mk = wmel__kaldi_mel(k * sr / p->n_fft);
-                if (mk > left && mk < right)
-                    v = mk <= centre ? (mk - left) / (centre - left) : (right - mk) / (right - centre);
-            }
-            if (v > 0.0 && p->mel_norm == WMEL_MELNORM_SLANEY) {
-                /* area normalisation by the band's width in Hz, as librosa's */
-                const double fl = wmel__kaldi_hz(left), fr = wmel__kaldi_hz(right);
-                v *= 2.0 / (fr - fl);
-            }
-            w[(size_t)m * n_bins + k] = v;
+        /* area normalisation by the band's width in Hz, as librosa's */
+        const double area = p->mel_norm == WMEL_MELNORM_SLANEY ? 2.0 / (wmel__kaldi_hz(right) - wmel__kaldi_hz(left)) : 1.0;
+        /* the bins inside the filter: a run, the bins' mels increasing (binary search for its start) */
+        double *row = w + (size_t)m * n_bins;
+        memset(row, 0, sizeof(double) * (size_t)n_bins);
+        int a = 0, b = n_bins < top ? n_bins : top;
+        while (a < b) {
+            const int c = a + (b - a) / 2;
+            if (mel[c] > left) b = c;
+            else a = c + 1;
+        }
+        for (int k = a; k < n_bins && k < top && mel[k] < right; k++) {
+            const double mk = mel[k];
+            double v = mk <= centre ? (mk - left) / (centre - left) : (right - mk) / (right - centre);
+            if (v > 0.0 && p->mel_norm == WMEL_MELNORM_SLANEY) v *= area;
+            row[k] = v;
         }
     }
+    free(mel);
     if ((p->bank_flags & WMEL_BANK_HTK) && lo != 0.0) /* Kaldi's htk_mode: HTK's first weight */
         for (int k = 0; k < n_bins; k++)
             if (w[k] != 0.0) {
