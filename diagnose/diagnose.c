@@ -27,6 +27,7 @@
 #include "diagnose.h"
 #include "diagnose_internal.h"
 
+#include "../src/noise_table.h"  /* wmel__ctx_noise_table */
 #include "../src/printf_fmt.h" /* WMEL_PRINTF_FMT */
 
 #include <float.h>
@@ -81,6 +82,10 @@ typedef struct dg {
     int cancelled;          /* cancel asked to stop: every later candidate fails */
     int fit_gain;           /* 1: each candidate's input scale fitted (fit_gain) */
     int no_dither;          /* 1: a deterministic port (wmel_dg_opts.deterministic): no dither proposed */
+    double *noise;          /* the dither's noise of seed noise_seed, [noise_frames][noise_len]
+                               (noise_for): computed once for the candidates of a seed */
+    size_t noise_frames;
+    int noise_len, noise_seed;
 } dg;
 
 /* ---- values as the port's dtype holds them */
@@ -283,6 +288,35 @@ static score score_cells(const dg *d, const state *s, size_t r, size_t c)
     return sc;
 }
 
+/* Plan q's dither noise on an n-sample clip as a table ctx reads (wmel__ctx_noise_table):
+   wmel_dither_gauss's values, so the same bits, computed once for every candidate of the
+   seed rather than once per candidate (three quarters of a dithered search's time). The
+   frames past the table, if any, compute their own. */
+#define DG_NOISE_MAX ((size_t)1 << 22) /* values (32 MB) */
+static void noise_for(dg *d, wmel_ctx *ctx, const wmel_frontend_plan *q, size_t n)
+{
+    const size_t span = (n > (size_t)q->n_samples ? n : (size_t)q->n_samples) + (size_t)q->pad_left +
+                        (size_t)q->pad_right + 2 * (size_t)q->n_fft;
+    const size_t frames = span / (size_t)(q->hop > 0 ? q->hop : 1) + 2;
+    const int len = q->frame_length;
+    if (len <= 0) return;
+    if (!d->noise || d->noise_seed != q->dither_seed || d->noise_len < len || d->noise_frames < frames) {
+        const int l2 = d->noise && d->noise_seed == q->dither_seed && d->noise_len > len ? d->noise_len : len;
+        const size_t f2 = d->noise && d->noise_seed == q->dither_seed && d->noise_frames > frames ? d->noise_frames
+                                                                                                   : frames;
+        if (f2 > DG_NOISE_MAX / (size_t)l2) return;
+        double *t = realloc(d->noise, f2 * (size_t)l2 * sizeof *t);
+        if (!t) return;
+        d->noise = t;
+        for (size_t f = 0; f < f2; f++)
+            for (int j = 0; j < l2; j++) t[f * (size_t)l2 + (size_t)j] = wmel_dither_gauss(q->dither_seed, f, j);
+        d->noise_frames = f2;
+        d->noise_len = l2;
+        d->noise_seed = q->dither_seed;
+    }
+    wmel__ctx_noise_table(ctx, d->noise, d->noise_frames, d->noise_len, q->dither_seed);
+}
+
 static score eval_at(dg *d, const state *s)
 {
     score sc = {INFINITY, INFINITY, INFINITY, INFINITY, 0, 0};
@@ -308,6 +342,7 @@ static score eval_at(dg *d, const state *s)
     gain_plan(&q);
     wmel_ctx *ctx = wmel_create_plan(&p, &q, &st);
     if (!ctx) return sc;
+    if (q.dither != 0.0) noise_for(d, ctx, &q, n2);
     size_t r, c;
     if (wmel_features_shape(ctx, n2, &r, &c) || r != d->R || c != d->C) {
         wmel_destroy(ctx);
@@ -2990,6 +3025,7 @@ int wmel_dg_run_opts(const wmel_frontend_plan *plan, const float *audio, size_t 
     free(j.d.mask);
     free(j.d.a);
     free(j.d.y);
+    free(j.d.noise);
     return rc;
 }
 

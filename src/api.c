@@ -5,6 +5,7 @@
  * backend.
  */
 #include "internal.h"
+#include "noise_table.h"
 #include "fe/fe.h"
 #include "pool.h"
 
@@ -79,6 +80,17 @@ int wmel_ctx_cols(const wmel_ctx *ctx, double *col_scale, double *col_shift, siz
     memcpy(col_scale, ctx->fe->col_scale, ctx->fe->n_colvec * sizeof(double));
     memcpy(col_shift, ctx->fe->col_shift, ctx->fe->n_colvec * sizeof(double));
     return WMEL_OK;
+}
+
+int wmel__ctx_noise_table(wmel_ctx *ctx, const double *tab, size_t frames, int len, int seed)
+{
+    if (!ctx || !ctx->fe || !tab || !frames || ctx->fe->algo != &wmel__algo_general) return 0;
+    wmel_fe *fe = ctx->fe;
+    if (!(fe->p.dither != 0.0) || fe->p.dither_seed != seed || len < fe->p.frame_length) return 0;
+    fe->noise = tab;
+    fe->noise_frames = frames;
+    fe->noise_len = len;
+    return 1;
 }
 
 int wmel_ctx_plan(const wmel_ctx *ctx, wmel_frontend_plan *plan)

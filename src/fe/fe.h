@@ -131,6 +131,11 @@ typedef struct wmel_fe {
     const wmel_algo *algo;      /* the algorithm the geometry chose (algo.c) */
     wmel_plan *pfa400;          /* Whisper's geometry: its 400-point tables (plan.c); the
                                    general tables above are then not built */
+    const double *noise;  /* NULL, or the dither's noise as a table (wmel__ctx_noise_table, the
+                             caller's, borrowed): wmel_dither_gauss(p.dither_seed, t, j) at
+                             [t * noise_len + j] for frames t < noise_frames */
+    size_t noise_frames;
+    int noise_len;
     double *col_scale, *col_shift; /* [n_cols] the per-column affine (wmel_create_plan_cols),
                                       after the plan's own; NULL: none (cols_stacked: one per
                                       output column, applied by the post stage) */

@@ -11,12 +11,15 @@
  *     correlations within 5 / sqrt(N);
  *   - dither 0 ignores the seed (bit for bit); one seed gives the same bits on 1 and 3
  *     threads, another seed other bits;
+ *   - the noise read from a caller's table (wmel__ctx_noise_table: diagnose's) gives the same
+ *     bits, the frames past the table computing theirs;
  *   - wmel_long_* (the long-input path, through the stream) equals wmel_features bit for bit;
  *   - the windowed energy column is ln(sum of the reference's windowed samples squared),
  *     and the CPU's within 2e-5 of it;
  *   - wmel_plan_check / wmel_plan_set refuse what they should, with a sentence.
  */
 #include "testutil.h"
+#include "noise_table.h" /* wmel__ctx_noise_table */
 
 #include <float.h>
 #include <math.h>
@@ -60,6 +63,40 @@ static float *features(wmel_ctx *ctx, const float *x, size_t n, size_t *len)
     }
     *len = r * c;
     return o;
+}
+
+/* The noise read from a caller's table (wmel__ctx_noise_table, diagnose's): the same bits as
+   computed (want, lw values), with a table for every frame and for the first half only (the
+   rest computed); a table of another seed, too short a row, or a plan without dither not taken. */
+static void noise_table(const wmel_frontend_plan *p, const float *x, size_t n, const float *want, size_t lw)
+{
+    int st = 0;
+    const int fl = p->frame_length, len = fl + 3;
+    const size_t T = n / (size_t)p->hop + 8;
+    double *tab = malloc(T * (size_t)len * sizeof *tab);
+    CHECK(tab != NULL, "table");
+    if (!tab || !want) return;
+    for (size_t t = 0; t < T; t++)
+        for (int j = 0; j < len; j++) tab[t * (size_t)len + (size_t)j] = wmel_dither_gauss(p->dither_seed, t, j);
+    for (int half = 0; half < 2; half++) {
+        wmel_ctx *ct = ctx_for(p, WMEL_BACKEND_CPU, 3, &st);
+        CHECK(ct && wmel__ctx_noise_table(ct, tab, half ? T / 2 : T, len, p->dither_seed) == 1, "table taken");
+        size_t le = 0;
+        float *e = features(ct, x, n, &le);
+        CHECK(e && le == lw && !memcmp(e, want, lw * sizeof(float)), "noise from a table (%s): not the same bits",
+              half ? "half the frames" : "every frame");
+        free(e);
+        CHECK(wmel__ctx_noise_table(ct, tab, T, len, p->dither_seed + 1) == 0, "a table of another seed taken");
+        CHECK(wmel__ctx_noise_table(ct, tab, T, fl - 1, p->dither_seed) == 0, "a table of short rows taken");
+        wmel_destroy(ct);
+    }
+    wmel_frontend_plan q = *p;
+    q.dither = 0.0;
+    wmel_ctx *c0 = ctx_for(&q, WMEL_BACKEND_CPU, 1, &st);
+    CHECK(c0 && wmel__ctx_noise_table(c0, tab, T, len, p->dither_seed) == 0, "a table taken without dither");
+    wmel_destroy(c0);
+    free(tab);
+    printf("  the noise from a caller's table (every frame, half of them): the same bits\n");
 }
 
 int main(void)
@@ -147,6 +184,7 @@ int main(void)
     b = features(ca, x, n, &lb);
     float *c = features(cb, x, n, &lc), *d = features(cc, x, n, &ld);
     CHECK(b && c && lb == lc && !memcmp(b, c, lb * sizeof(float)), "dither: 1 and 3 threads give the same bits");
+    noise_table(&p, x, n, b, lb);
     size_t diff = 0, diff0 = 0;
     double dm = 0.0;
     for (size_t i = 0; b && d && i < lb; i++) {
