@@ -121,7 +121,7 @@ EMU_ALL_TESTS := test_api|test_stream|test_features_batch|test_accepts|test_long
 EMU_TARGETS := test_cuda test_cuda_stem test_cuda_smooth test_cuda_plan test_cuda_finish test_cuda_features_device \
   test_cuda_dither test_cuda_features_device_batch test_cuda_device_check test_cuda_arith test_cuda_auto test_cuda_emu \
   test_cuda_scratch test_backends test_api test_stream test_features_batch test_accepts test_long_input test_conformance \
-  wmel_cli _wmel
+  wmel_cli wmel_cublasemu _wmel _batch _compare _diagnose _vectors
 EMPTY :=
 SPACE := $(EMPTY) $(EMPTY)
 # The emulator's build takes in the Python extension too (the venv's Python, py-venv): CTest's
