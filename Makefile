@@ -162,9 +162,13 @@ A64_CMAKE = -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/aarch64-linux-gnu.cmake -DCM
 # the API, batch, long-input, sliding-buffer, front-end sweep and command tests run natively in test-build, test-asan, test-clang and test-i686
 # (minutes each under the emulator). `cd $(BUILD_A64) && ctest` runs all.
 A64_TESTS ?= ^(test_fft|test_fused|test_rows|test_live_fe|test_sizes|test_plan_set|test_plan_stream|test_plan_frames|test_plan_limits|test_plan_json|test_hf_config|test_stages|test_conformance|test_kaldi_center|test_dither|test_wav|test_npy|test_same_bits|test_wav_digest|test_wav_digest_2|test_fx_tables|test_fx|test_fx_integer_only|test_conv1d|test_gelu|test_smooth|test_stem|test_stream)$$
+# In `make test-all` (ALL=1) only their programs are built (A64_TARGETS: the library whole).
+A64_TARGETS := test_stream fx_gentables fx_excerpt test_fx test_conv1d test_gelu test_smooth test_stem test_conformance \
+  test_dither test_fft test_fused test_hf_config test_kaldi_center test_live_fe test_npy test_plan_frames test_plan_json \
+  test_plan_limits test_plan_set test_plan_stream test_rows test_sizes test_stages test_wav test_wav_digest wmel_digest
 test-aarch64: deps-all
 	cmake -S . -B $(BUILD_A64) $(A64_CMAKE)
-	cmake --build $(BUILD_A64) -j $(JOBS)
+	cmake --build $(BUILD_A64) -j $(JOBS) $(if $(ALL),--target $(A64_TARGETS))
 	cd $(BUILD_A64) && ctest --output-on-failure -j $(JOBS) -R '$(A64_TESTS)' || sh $(CURDIR)/tests/ctest_tail.sh
 
 # The 32-bit targets (docs/platforms.md): the library, the command and the C tests for i686
@@ -204,9 +208,11 @@ test-i686: deps-32
 # transform, the readers, the integer front-end); the API, front-end and command tests run
 # natively at 32 bits in test-i686 (docs/platforms.md). `cd $(BUILD_ARMV7) && ctest` runs all.
 ARMV7_TESTS ?= ^(test_same_bits|test_sizes|test_fft|test_wav|test_wav_digest|test_wav_digest_2|test_npy|test_fx|test_fx_tables|test_fx_integer_only|test_cuda_stub)$$
+# (in `make test-all` only their programs: ARMV7_TARGETS)
+ARMV7_TARGETS := test_fft test_sizes test_wav test_npy wmel_digest test_wav_digest fx_gentables test_fx test_cuda_stub
 test-armv7: deps-32
 	cmake -S . -B $(BUILD_ARMV7) -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/armv7-linux-gnueabihf.cmake $(NOLIBS_CMAKE)
-	cmake --build $(BUILD_ARMV7) -j $(JOBS)
+	cmake --build $(BUILD_ARMV7) -j $(JOBS) $(if $(ALL),--target $(ARMV7_TARGETS))
 	cd $(BUILD_ARMV7) && ctest --output-on-failure -j $(JOBS) -R '$(ARMV7_TESTS)' || sh $(CURDIR)/tests/ctest_tail.sh
 
 wasm: deps-wasm
