@@ -376,13 +376,14 @@ CLANG_CMAKE = -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUIL
               -DWMEL_FUZZ_SMOKE_S=$(FUZZ_SMOKE_S) $(CMAKE_ARGS)
 CLANG_SKIP_SWEEPS := test_plan_caps|test_frontends|test_vectors|test_inspect_plans|test_presets_ref|test_inspect|test_lfr|test_hf_config_cli
 # In `make test-all` (ALL=1) clang's run keeps what is particular to the compiler (the libFuzzer
-# harnesses, the kernels' bits: test_same_bits, test_conformance, the API tests) and leaves the
-# command's scripts, the readers' byte tests, the long-input, stream, batch and backend-harness
-# tests to test-asan, which runs them under gcc's ASan+UBSan: each test once under ASan a run.
+# harnesses, the kernels' bits: test_same_bits, every output equal to the committed digests, so
+# the goldens' distances are gcc's; the API tests) and leaves the command's scripts, the readers'
+# byte tests, the conformance, long-input, stream, batch and backend-harness tests to test-asan,
+# which runs them under gcc's ASan+UBSan: each test once under ASan a run.
 CLANG_SKIP_HOST := test_diagnose_cli|test_kaldi_center|test_wav_exact|test_wav_digest|test_wav_digest_2|test_wav_diff|test_fx|test_fx_cli|\
   test_sliding|test_docs|test_cli|test_batch|test_frontends_cli|test_presets_cli|test_long_input|test_live_fe|test_stem|\
   test_stem_cli|test_cli_stream|test_devices_cli|test_cwd_code|test_backends|test_backends_ff|test_stream|test_features_batch|\
-  test_probes_cli
+  test_probes_cli|test_conformance
 CLANG_SKIP ?= ^($(CLANG_SKIP_SWEEPS)$(if $(ALL),|$(subst $(SPACE),,$(CLANG_SKIP_HOST))))$$
 test-clang: deps
 	cmake -S . -B $(BUILD_CLANG) $(CLANG_CMAKE)
