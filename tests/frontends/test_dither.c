@@ -99,11 +99,9 @@ static void noise_table(const wmel_frontend_plan *p, const float *x, size_t n, c
     printf("  the noise from a caller's table (every frame, half of them): the same bits\n");
 }
 
-int main(void)
+/* wmel_dither_gauss against wmel.h's formula in long double */
+static void generator(void)
 {
-    char msg[400];
-    int st;
-    /* the generator */
     for (int i = 0; i < 2000; i++) {
         const int seed = i % 3 == 0 ? -1 - i : i * 7919;
         const unsigned long long t = (unsigned long long)i * 1000003ull;
@@ -113,13 +111,17 @@ int main(void)
         CHECK(fabsl((long double)g - w) <= 4 * ldexp(1.0, ilogb((double)w) - 52),
               "wmel_dither_gauss(%d, %llu, %d) = %.17g is not wmel.h's formula (%.17Lg) within 4 ulp", seed, t, j, g, w);
     }
+}
 
-    /* the reference's framed samples of silence: the noise itself, and its statistics */
+/* The reference's framed samples of silence (zero, n samples): the noise itself, and its
+   statistics; the log energy of silence */
+static void silence(const float *zero, size_t n)
+{
+    int st = 0;
     wmel_frontend_plan p;
     wmel_frontend_preset(WMEL_FRONTEND_KALDI, 23, &p);
     p.dither = 2.5, p.dither_seed = 42;
-    const size_t n = 16000 * 4, fl = 400;
-    float *zero = calloc(n, sizeof(float));
+    const size_t fl = 400;
     const size_t nf = 1 + (n - fl) / 160, first = 17;
     const wmel_stage_span span = {first, nf - first, 1};
     double *sig = malloc(sizeof(double) * span.n_frames * fl);
@@ -161,12 +163,16 @@ int main(void)
     const double expect = (double)(fl - 1) * 2.5 * 2.5, se = expect * sqrt(2.0 / (fl - 1)) / sqrt((double)nf);
     CHECK(fabs(em - expect) < 5 * se, "mean frame energy of the noise %.5g, expected %.5g within %.3g", em, expect, 5 * se);
     printf("  frame energy of silence: mean %.5g, expected (fl - 1) d^2 = %.5g (5 se %.3g)\n", em, expect, 5 * se);
-    free(o);
+    free(o), free(sig);
     wmel_destroy(ctx);
+}
 
-    /* dither 0 ignores the seed; one seed, one result on any thread count; another seed, another */
-    float *x = malloc(n * sizeof(float));
-    t_chirp(x, n, 3);
+/* Dither 0 ignores the seed; one seed, one result on any thread count; another seed, another;
+   the noise from a table; the long-input path (the stream underneath) equals wmel_features */
+static void seeds_and_threads(const float *x, size_t n)
+{
+    wmel_frontend_plan p, q;
+    int st = 0;
     wmel_frontend_preset(WMEL_FRONTEND_KALDI, 80, &p);
     q = p;
     q.dither_seed = 99;
@@ -209,8 +215,15 @@ int main(void)
     wmel_long_destroy(l);
     wmel_destroy(ca), wmel_destroy(cb), wmel_destroy(cc);
     free(a), free(b), free(c), free(d);
+}
 
-    /* the windowed energy: ln(sum windowed^2) of the reference's stages, the CPU within 2e-5 */
+/* The windowed energy: ln(sum windowed^2) of the reference's stages, the CPU within 2e-5 */
+static void windowed_energy(const float *x, size_t n)
+{
+    wmel_frontend_plan p;
+    int st = 0;
+    const size_t fl = 400;
+    size_t len = 0;
     wmel_frontend_preset(WMEL_FRONTEND_KALDI, 40, &p);
     p.use_energy = 1, p.energy_windowed = 1, p.dither = 0.75, p.dither_seed = 3;
     const size_t nf2 = 1 + (n - fl) / 160;
@@ -219,8 +232,8 @@ int main(void)
     wmel_plan_stage_out so2 = {0};
     so2.windowed = win, so2.logmel = lm;
     CHECK(wmel_ref_plan_stages(&p, x, n, &all, &so2) == WMEL_OK, "stages (windowed energy)");
-    ctx = ctx_for(&p, WMEL_BACKEND_CPU, 2, &st);
-    o = features(ctx, x, n, &len);
+    wmel_ctx *ctx = ctx_for(&p, WMEL_BACKEND_CPU, 2, &st);
+    float *o = features(ctx, x, n, &len);
     double eo = 0.0, ec = 0.0;
     for (size_t t = 0; o && t < nf2; t++) {
         double e = 0.0;
@@ -233,8 +246,13 @@ int main(void)
     printf("  windowed energy vs ln(sum windowed^2): reference %.3g, cpu %.3g\n", eo, ec);
     free(o), free(win), free(lm);
     wmel_destroy(ctx);
+}
 
-    /* refusals */
+/* What wmel_plan_check and wmel_plan_set refuse */
+static void refusals(void)
+{
+    char msg[400];
+    wmel_frontend_plan p, q;
     wmel_frontend_preset(WMEL_FRONTEND_KALDI, 80, &p);
     q = p, q.dither = -1;
     CHECK(wmel_plan_check(&q, msg, sizeof msg) == WMEL_ERR_INVALID_ARG && strstr(msg, "dither"), "dither -1: %s", msg);
@@ -258,6 +276,20 @@ int main(void)
               wmel_plan_set(&q, "raw_energy", "false", msg, sizeof msg) == WMEL_OK && q.energy_windowed == 1 &&
               wmel_plan_check(&q, msg, sizeof msg) == WMEL_OK,
           "raw_energy false: %s", msg);
-    free(x), free(zero), free(sig);
+}
+
+int main(void)
+{
+    const size_t n = 16000 * 4;
+    float *zero = calloc(n, sizeof(float)), *x = malloc(n * sizeof(float));
+    CHECK(zero && x, "memory");
+    if (!zero || !x) return t_done("test_dither");
+    t_chirp(x, n, 3);
+    generator();
+    silence(zero, n);
+    seeds_and_threads(x, n);
+    windowed_energy(x, n);
+    refusals();
+    free(x), free(zero);
     return t_done("test_dither");
 }
