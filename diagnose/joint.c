@@ -621,6 +621,16 @@ static void add_start(wmel_frontend_plan p, const wmel_dg_clip *c, wmel_frontend
    without an energy column first (use_energy: torchaudio's kaldi.spectrogram puts the raw log
    energy in bin 0's place; its floor the claim's or 1, torchaudio's default), in the claim's
    n_fft, 512, 400 or 1024 points; the log the claim's or none. Added to v (add_start). */
+/* p with linear_bins and without the mel bank's own options (its norm, Kaldi's HTK bank, the
+   VTLN warp), which a plan of FFT bins refuses */
+static void to_linear(wmel_frontend_plan *p)
+{
+    p->linear_bins = 1;
+    p->mel_norm = WMEL_MELNORM_NONE;
+    p->bank_flags &= ~WMEL_BANK_HTK;
+    p->vtln_warp = 0;
+}
+
 static void bin_starts(const wmel_frontend_plan *c, const wmel_dg_clip *clip, size_t w, wmel_frontend_plan *v, int *n)
 {
     static const int FFTS[] = {0, 512, 400, 1024};
@@ -634,7 +644,7 @@ static void bin_starts(const wmel_frontend_plan *c, const wmel_dg_clip *clip, si
                 for (int fl = 0; fl < 1 + e; fl++)
                     for (int g = 0; g < 2; g++) {
                         wmel_frontend_plan p = *c;
-                        p.linear_bins = 1;
+                        to_linear(&p);
                         p.first_bin = first;
                         p.n_mels = nm;
                         p.n_fft = nf;
@@ -675,17 +685,23 @@ static int structural_starts(const wmel_frontend_plan *c, const wmel_dg_clip *cl
                     if (p.log == WMEL_LOG_NONE) p.log = WMEL_LOG_CLAMP;
                     add_start(p, clip, v, &n, MAX_STARTS);
                 }
-        static const int FFTS[] = {0, 512, 400, 1024};
-        for (int f = 0; f < 4 && !c->n_ceps; f++) {
-            const int nf = FFTS[f] ? FFTS[f] : c->n_fft;
-            if (w != (size_t)nf / 2 + 1) continue;
+        /* (and the transform whose bins the width is, 2 (w - 1) points, the window as long:
+           deepspeech's 320 at 16 kHz; not where that is under 10 ms or the width the claim's
+           mel count) */
+        static const int FFTS[] = {0, 512, 400, 1024, -1};
+        for (int f = 0; f < 5 && !c->n_ceps; f++) {
+            const int nf = FFTS[f] > 0 ? FFTS[f] : FFTS[f] < 0 ? 2 * ((int)w - 1) : c->n_fft;
+            if (w != (size_t)nf / 2 + 1 || nf > 8192 ||
+                (FFTS[f] < 0 && (100 * nf < c->sample_rate || w == (size_t)c->n_mels))) /* (a window of 10 ms or more;
+                                                                                       the claim's mels are a bank) */
+                continue;
             for (int g = 0; g < 2; g++) {
                 wmel_frontend_plan p = *c;
-                p.linear_bins = 1;
+                to_linear(&p);
                 p.first_bin = 0;
                 p.n_mels = (int)w;
                 p.n_fft = nf;
-                if (p.frame_length > nf) p.frame_length = nf;
+                if (p.frame_length > nf || FFTS[f] < 0) p.frame_length = nf;
                 if (g) p.log = WMEL_LOG_NONE;
                 add_start(p, clip, v, &n, MAX_STARTS);
             }
@@ -768,21 +784,35 @@ static int delta_window(const wmel_dg_clip *c)
 static void structural_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const wmel_frontend_plan *c)
 {
     static const char *const LOG_NAMES[] = {"log10_clamp", "ln_add", "ln_clamp", "none", "ln_zero", "log10_zero"};
-    NUM_DIFF(m, q, c, n_mels, "%d");
-    NUM_DIFF(m, q, c, n_ceps, "%d");
-    NUM_DIFF(m, q, c, cepstral_lifter, "%.17g");
-    NUM_DIFF(m, q, c, use_energy, "%d");
-    NUM_DIFF(m, q, c, linear_bins, "%d");
-    NUM_DIFF(m, q, c, first_bin, "%d");
-    NUM_DIFF(m, q, c, energy_floor, "%.17g");
-    NUM_DIFF(m, q, c, scale, "%.17g");
-    NUM_DIFF(m, q, c, delta_win, "%d");
-    NUM_DIFF(m, q, c, n_fft, "%d");
-    NUM_DIFF(m, q, c, frame_length, "%d");
+    /* (a search from a structural start names its moves against the start: a field the search
+       took back to the claim's value is no difference) */
+#define STRUCT_DIFF(f, fmt)                                                                                           \
+    do {                                                                                                             \
+        if (q->f != c->f) NUM_DIFF(m, q, c, f, fmt);                                                                 \
+        else drop_diff(m, #f);                                                                                       \
+    } while (0)
+    STRUCT_DIFF(n_mels, "%d");
+    STRUCT_DIFF(n_ceps, "%d");
+    STRUCT_DIFF(cepstral_lifter, "%.17g");
+    STRUCT_DIFF(use_energy, "%d");
+    STRUCT_DIFF(linear_bins, "%d");
+    STRUCT_DIFF(first_bin, "%d");
+    STRUCT_DIFF(energy_floor, "%.17g");
+    STRUCT_DIFF(scale, "%.17g");
+    STRUCT_DIFF(delta_win, "%d");
+    STRUCT_DIFF(n_fft, "%d");
+    STRUCT_DIFF(frame_length, "%d");
+#undef STRUCT_DIFF
     if (q->log != c->log && (unsigned)q->log < 6 && (unsigned)c->log < 6)
         set_diff(m, "log", LOG_NAMES[c->log], LOG_NAMES[q->log]);
+    else if (q->log == c->log)
+        drop_diff(m, "log");
     if (q->energy_windowed != c->energy_windowed) /* (the JSON's raw_energy: its negation) */
         set_diff(m, "raw_energy", c->energy_windowed ? "false" : "true", q->energy_windowed ? "false" : "true");
+    else
+        drop_diff(m, "raw_energy");
+    if (q->linear_bins) /* (FFT bins have no bank: its norm, HTK shape and warp are no port's choice) */
+        drop_diff(m, "mel_norm"), drop_diff(m, "htk_bank"), drop_diff(m, "vtln_warp");
 }
 
 static int cmp_start(const void *x, const void *y)
@@ -1035,6 +1065,15 @@ static const lib_conv LIBS[] = {
      "window=rect remove_dc=0 preemph=0.97 preemph_mode=signal mel_scale=htk mel_norm=none snap_bins=1 "
      "low_freq=0 high_freq=0 framing=snip valid=all pad_right=-1 dither=0 power=2 scale=rsqrt_nfft",
      "log=ln_zero log_guard=2.220446049250313e-16", 512, 26, 22, 0},
+    /* numpy filter banks as Fayek's tutorial writes them (copied widely): the signal's
+       pre-emphasis, ceil(|n - len| / hop) frames (those that fit, but one less where n - len is
+       a multiple of the hop), a symmetric Hamming, |rfft|^2 / NFFT, HTK triangles on the bins
+       floor((nfft + 1) f / sr), eps for an exact 0, 20 log10, each filter's mean over the frames
+       subtracted */
+    {"numpy filter banks (Fayek)",
+     "window=hamming remove_dc=0 preemph=0.97 preemph_mode=signal mel_scale=htk mel_norm=none snap_bins=1 "
+     "low_freq=0 high_freq=0 framing=snip valid=all dither=0 power=2 scale=rsqrt_nfft normalize=mean",
+     "log=ln_zero log_guard=2.220446049250313e-16 post_scale=8.685889638065035", 512, 40, 22, 0},
     /* spafe 0.3: the signal's pre-emphasis, Hamming frames (SlidingWindow: the frames that fit),
        |X|^2 / nfft, mel_filter_banks' triangles in Hz at the bins' frequencies */
     {"spafe",
@@ -1046,6 +1085,13 @@ static const lib_conv LIBS[] = {
     {"librosa",
      "window=hann_periodic remove_dc=0 preemph=0 mel_scale=slaney mel_norm=slaney low_freq=0 high_freq=0 "
      "framing=center_zero valid=all dither=0 power=2 scale=1",
+     "log=ln_add log_guard=1e-06", 0, 128, 0, 0},
+    /* scipy.signal.spectrogram (then a librosa bank and a log, as its users write it): the
+       segments that fit, get_window('hann') (periodic), detrend 'constant' (each segment's mean
+       removed), scaling 'density': |X|^2 2 / (fs sum w^2), the input's scale its square root */
+    {"scipy.signal.spectrogram",
+     "window=hann_periodic remove_dc=1 preemph=0 mel_scale=slaney mel_norm=slaney low_freq=0 high_freq=0 "
+     "framing=snip valid=all dither=0 power=2 scale=density",
      "log=ln_add log_guard=1e-06", 0, 128, 0, 0},
     /* torchaudio.transforms.MelSpectrogram: center, reflect, torch.hann_window (periodic), an HTK
        bank without norm, power 2 */
@@ -1089,9 +1135,11 @@ static const lib_conv LIBS[] = {
 /* decibels of the mel energies, as librosa's power_to_db and torchaudio's AmplitudeToDB give
    them: 10 log10(max(m, 1e-10)) floored at the clip's largest less 80 dB (their top_db default:
    Whisper's whole normalisation in log10 units, its (x + 4) / 4 undone), or without the floor */
-static const char *const DB_FINISH[2] = {
+static const char *const DB_FINISH[3] = {
     "log=log10_clamp log_guard=1e-10 normalize=whole norm_range=8 post_scale=40 post_shift=-40",
-    "log=log10_clamp log_guard=1e-10 normalize=none post_scale=10 post_shift=0"};
+    "log=log10_clamp log_guard=1e-10 normalize=none post_scale=10 post_shift=0",
+    /* (and the log users write after any of them: ln(m + 1e-6)) */
+    "log=ln_add log_guard=1e-06 normalize=none"};
 
 /* the library's fields on p ("key=value ..."; pad_right=-1: hop - 1, -2: frame - 1, scale=rsqrt_nfft:
    1 / sqrt(n_fft), set after n_fft); 0 where each took */
@@ -1112,6 +1160,8 @@ static int lib_apply(wmel_frontend_plan *p, const char *fields)
             snprintf(val, sizeof val, "%d", (p->n_fft - p->hop) / 2);
         else if (!strcmp(kv, "scale") && !strcmp(eq + 1, "rsqrt_nfft"))
             snprintf(val, sizeof val, "%.17g", 1.0 / sqrt((double)p->n_fft));
+        else if (!strcmp(kv, "scale") && !strcmp(eq + 1, "density")) /* (a periodic Hann's sum of squares: 3 N / 8) */
+            snprintf(val, sizeof val, "%.17g", sqrt(2.0 / ((double)p->sample_rate * 0.375 * p->frame_length)));
         else snprintf(val, sizeof val, "%s", eq + 1);
         if (wmel_plan_set(p, kv, val, NULL, 0)) return -1;
     }
@@ -1136,7 +1186,7 @@ static int claim_finish(wmel_frontend_plan *p, const wmel_frontend_plan *c)
 typedef struct geom {
     int hop, frame, n_fft;
 } geom;
-#define MAX_GEOM 16
+#define MAX_GEOM 24
 
 /* 1: q gives every clip's frame count (the port's axis ax) */
 static int counts_hold(const wmel_frontend_plan *q, const joint_state *s, int ax)
@@ -1203,8 +1253,10 @@ static int port_geometries(const joint_state *s, geom *g)
         const int h = i < 0 ? c->hop : HOPS[i], L = i < 0 ? Lc : h == c->hop ? 0 : hop_holds(s, ax, h);
         if (!L) continue;
         nh++;
-        const int fr[] = {L, 5 * h / 2, 2 * h, 4 * h, c->frame_length};
-        for (int j = L > 0 ? 0 : 1; j < 5 && (L < 0 || j == 0); j++) {
+        int p2h = 2; /* (the power of two at least twice the hop: PANNs' 512 at 160) */
+        while (p2h < 2 * h) p2h *= 2;
+        const int fr[] = {L, 5 * h / 2, 2 * h, 4 * h, c->frame_length, p2h};
+        for (int j = L > 0 ? 0 : 1; j < 6 && (L < 0 || j == 0); j++) {
             if (fr[j] < 2 || (j == 1 && h % 2)) continue;
             int p2 = 2;
             while (p2 < fr[j]) p2 *= 2;
@@ -1229,13 +1281,18 @@ static int library_starts(const wmel_frontend_plan *c, const wmel_dg_clip *clip,
 {
     if (c->linear_bins || c->stack > 1 || c->delta_win) return n;
     const int dw = delta_window(clip); /* (each frame's values and their deltas: python_speech_features' delta) */
-    for (int d = 0; d < (dw ? 2 : 1); d++)
-        for (int i = -1; i < ng; i++) { /* (the claim's geometry, then g's: a library's own framing may give the count) */
-            wmel_frontend_plan cg = *c;
-            if (i >= 0) cg.hop = g[i].hop, cg.frame_length = g[i].frame, cg.n_fft = g[i].n_fft;
-            cg.delta_win = d ? dw : 0;
-            n = library_starts_in(&cg, c, clip, v, names, n, cap);
-        }
+    /* (at the claim's rate, then at 16 kHz where the claim has another: a port written for
+       16 kHz audio fed the claim's samples, whose bank is 16 kHz's; after every start at the
+       claim's rate, so that the room's cap drops these first) */
+    for (int r = 0; r < (c->sample_rate != 16000 ? 2 : 1); r++)
+        for (int d = 0; d < (dw ? 2 : 1); d++)
+            for (int i = -1; i < ng; i++) { /* (the claim's geometry, then g's: a library's own framing may give the count) */
+                wmel_frontend_plan cg = *c;
+                if (i >= 0) cg.hop = g[i].hop, cg.frame_length = g[i].frame, cg.n_fft = g[i].n_fft;
+                cg.delta_win = d ? dw : 0;
+                if (r) cg.sample_rate = 16000;
+                n = library_starts_in(&cg, c, clip, v, names, n, cap);
+            }
     return n;
 }
 
@@ -1250,35 +1307,42 @@ static int library_starts_in(const wmel_frontend_plan *cg, const wmel_frontend_p
         for (int ax = 0; ax < na; ax++)
             for (int ceps = 0; ceps < 2; ceps++)
                 for (int m = 0; m < (ceps ? 4 : 1); m++)
-                    for (int fin = 0; fin < (ceps ? 2 : 4); fin++) {
-                        const size_t w = cg->delta_win ? a[ax] / 2 : a[ax];
-                        const int nm = !ceps ? (int)w : m == 0 ? LIBS[L].n_mels : m == 1 ? c->n_mels : CEPS_MELS[m];
-                        if (w < 8 || w > 512 || (ceps && (w > 40 || (size_t)nm <= w)))
-                            continue;
-                        int seen = 0; /* (a mel count an earlier m gave) */
-                        for (int k = 0; ceps && k < m; k++)
-                            seen |= nm == (k == 0 ? LIBS[L].n_mels : k == 1 ? c->n_mels : CEPS_MELS[k]);
-                        if (seen) continue;
-                        wmel_frontend_plan p;
-                        if (wmel_frontend_preset(WMEL_FRONTEND_KALDI, 80, &p)) continue;
-                        p.sample_rate = cg->sample_rate, p.frame_length = cg->frame_length, p.hop = cg->hop;
-                        int nf = LIBS[L].n_fft > 0 ? LIBS[L].n_fft : cg->n_fft;
-                        if (LIBS[L].n_fft < 0)
-                            for (nf = 2; nf < cg->frame_length; nf *= 2) {}
-                        if (nf < p.frame_length) nf = cg->n_fft;
-                        p.n_fft = nf;
-                        p.n_mels = nm;
-                        if (lib_apply(&p, LIBS[L].fields) ||
-                            (fin == 1 ? claim_finish(&p, c) : lib_apply(&p, fin == 0 ? LIBS[L].log : DB_FINISH[fin - 2])))
-                            continue;
-                        if (LIBS[L].claim_band) p.low_freq = c->low_freq, p.high_freq = c->high_freq;
-                        p.n_ceps = ceps ? (int)w : 0;
-                        p.cepstral_lifter = ceps ? LIBS[L].lifter : 0;
-                        p.delta_win = cg->delta_win;
-                        const int before = n;
-                        add_start(p, clip, v, &n, cap);
-                        if (n > before) names[n - 1] = LIBS[L].name;
-                    }
+                    for (int fin = 0; fin < (ceps ? 2 : 5); fin++)
+                        for (int lo = 0; lo < 2; lo++) {
+                            const size_t w = cg->delta_win ? a[ax] / 2 : a[ax];
+                            const int nm = !ceps ? (int)w : m == 0 ? LIBS[L].n_mels : m == 1 ? c->n_mels : CEPS_MELS[m];
+                            if (w < 8 || w > 512 || (ceps && (w > 40 || (size_t)nm <= w)))
+                                continue;
+                            int seen = 0; /* (a mel count an earlier m gave) */
+                            for (int k = 0; ceps && k < m; k++)
+                                seen |= nm == (k == 0 ? LIBS[L].n_mels : k == 1 ? c->n_mels : CEPS_MELS[k]);
+                            if (seen) continue;
+                            wmel_frontend_plan p;
+                            if (wmel_frontend_preset(WMEL_FRONTEND_KALDI, 80, &p)) continue;
+                            p.sample_rate = cg->sample_rate, p.frame_length = cg->frame_length, p.hop = cg->hop;
+                            int nf = LIBS[L].n_fft > 0 ? LIBS[L].n_fft : cg->n_fft;
+                            if (LIBS[L].n_fft < 0)
+                                for (nf = 2; nf < cg->frame_length; nf *= 2) {}
+                            if (nf < p.frame_length) nf = cg->n_fft;
+                            p.n_fft = nf;
+                            p.n_mels = nm;
+                            if (lib_apply(&p, LIBS[L].fields) ||
+                                (fin == 1 ? claim_finish(&p, c) : lib_apply(&p, fin == 0 ? LIBS[L].log : DB_FINISH[fin - 2])))
+                                continue;
+                            if (LIBS[L].claim_band && 2 * c->high_freq <= p.sample_rate)
+                                p.low_freq = c->low_freq, p.high_freq = c->high_freq;
+                            /* (a Slaney bank from 50 Hz, as the AudioSet taggers take it: PANNs,
+                               CLAP, HTS-AT, and the classifiers written on librosa or nnAudio) */
+                            if (lo && (p.mel_scale != WMEL_MEL_SLANEY || p.low_freq != 0)) continue;
+                            if (lo) p.low_freq = 50;
+                            if (fin == 4 && !strcmp(LIBS[L].log, DB_FINISH[2] + 0 * strlen(""))) continue;
+                            p.n_ceps = ceps ? (int)w : 0;
+                            p.cepstral_lifter = ceps ? LIBS[L].lifter : 0;
+                            p.delta_win = cg->delta_win;
+                            const int before = n;
+                            add_start(p, clip, v, &n, cap);
+                            if (n > before) names[n - 1] = LIBS[L].name;
+                        }
     return n;
 }
 
@@ -1348,6 +1412,18 @@ static int family_starts(const wmel_frontend_plan *c, const wmel_dg_clip *clip, 
 static void bank_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const wmel_frontend_plan *c);
 
 /* the fields a family switch (family_starts) sets, named in m against the claimed plan c */
+/* the plan's normalisation as the JSON's normalize names it */
+static const char *norm_word(const wmel_frontend_plan *p)
+{
+    const int mean = !!(p->norm_flags & WMEL_NORMF_MEAN_ONLY);
+    switch (p->norm) {
+    case WMEL_NORM_WHOLE: return "whole";
+    case WMEL_NORM_PER_FEATURE: return p->norm_flags & WMEL_NORMF_ALL ? "all_features" : mean ? "mean" : "per_feature";
+    case WMEL_NORM_MEAN_VAR: return mean ? "mean" : "mean_var";
+    default: return "none";
+    }
+}
+
 static void family_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const wmel_frontend_plan *c)
 {
     static const char *const SC[] = {"slaney", "kaldi", "htk", "tf"}, *const MN[] = {"none", "slaney"};
@@ -1365,8 +1441,8 @@ static void family_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const w
     if (q->mel_norm != c->mel_norm && (unsigned)q->mel_norm < 2 && (unsigned)c->mel_norm < 2)
         set_diff(m, "mel_norm", MN[c->mel_norm], MN[q->mel_norm]);
     if (q->log != c->log && (unsigned)q->log < 4 && (unsigned)c->log < 4) set_diff(m, "log", LOGN[c->log], LOGN[q->log]);
-    if (c->norm == WMEL_NORM_WHOLE && q->norm == WMEL_NORM_NONE) /* (Whisper's max - 8 and (x + 4) / 4 left out) */
-        set_diff(m, "normalize", "whole", "none");
+    if (strcmp(norm_word(q), norm_word(c))) /* (Whisper's max - 8 and (x + 4) / 4 left out; another family's) */
+        set_diff(m, "normalize", norm_word(c), norm_word(q));
     /* (numbers in their shortest text that reads back) */
 #define FDIFF(f)                                                                                                     \
     if (q->f != c->f) {                                                                                              \
@@ -1462,6 +1538,16 @@ static void start_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const wm
     if (q->layout != c->layout)
         set_diff(m, "layout", c->layout == WMEL_LAYOUT_MELS_FRAMES ? "mels_frames" : "frames_mels",
                  q->layout == WMEL_LAYOUT_MELS_FRAMES ? "mels_frames" : "frames_mels");
+    /* the affine a start carries (a library's dB: 20 log10 as 8.69 ln) as the search names its units */
+    const double qa = q->affine ? q->post_scale : 1, qb = q->affine ? q->post_shift : 0;
+    const double ca = c->affine ? c->post_scale : 1, cb = c->affine ? c->post_shift : 0;
+    int units_named = 0;
+    for (int j = 0; j < m->n_diff; j++) units_named |= !strcmp(m->diff[j].field, "units");
+    if ((qa != ca || qb != cb) && !units_named) {
+        char pa[64], fo[64];
+        snprintf(pa, sizeof pa, "x %.6g %+.6g", ca, cb), snprintf(fo, sizeof fo, "x %.6g %+.6g", qa, qb);
+        set_diff(m, "units", pa, fo);
+    }
     /* every other option whose JSON differs (the normalisation's, ...), as the JSON writes it */
     jentry qe[72], ce[72];
     const int nq = json_entries(q, qe, 72), nc = json_entries(c, ce, 72);
@@ -1632,15 +1718,25 @@ static int try_family_switch(joint_state *s, int phase, char *err, size_t err_le
         if (ck.ok && consider(s, &v[i], &take, &best_ok)) got = i;
     }
     if (phase == 1) near_gaps(s, v, gap, nv);
+    /* round 0 the nearest start; round 1 the nearest of another library; round 2 the nearest in
+       a geometry (rate, hop, window, transform) neither took: the units' gap barely tells
+       geometries apart where the bank's edges differ too (a 16 kHz port's 50 Hz) */
     const char *tried = "";
-    for (int round = 0; phase == 1 && round < 2 && !rc && best_ok < s->n_clips; round++) {
+    int took[2] = {-1, -1};
+    for (int round = 0; phase == 1 && round < 3 && !rc && best_ok < s->n_clips; round++) {
         int near = -1;
-        for (int i = 0; i < nv; i++)
+        for (int i = 0; i < nv; i++) {
+            int fresh = 1;
+            for (int t = 0; t < round && round == 2; t++)
+                fresh &= took[t] < 0 || v[i].sample_rate != v[took[t]].sample_rate || v[i].hop != v[took[t]].hop ||
+                         v[i].frame_length != v[took[t]].frame_length || v[i].n_fft != v[took[t]].n_fft;
             if (isfinite(gap[i]) && (near < 0 || gap[i] < gap[near] * (1 - 1e-3)) && /* (near-ties, float32's noise among them: the first, the library's own finish) */
-                (!round || (names[i] ? names[i] : "") != tried))
+                (round != 1 || (names[i] ? names[i] : "") != tried) && fresh)
                 near = i;
+        }
         if (near < 0) break;
         tried = names[near] ? names[near] : "";
+        if (round < 2) took[round] = near;
         if (search_from(s, &v[near], &take, &best_ok, &rc, err, err_len)) got = near;
     }
     if (got >= 0) {
@@ -1680,8 +1776,8 @@ static int run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips, 
 #define ALT_MAX_CANDIDATES 1000
 
 static double affine_gap(const wmel_frontend_plan *p, const wmel_dg_clip *c);
-/* 1: one of the libraries' starts computes the first clip as the port does up to its units
-   (affine_gap under 1e-3) */
+/* 1: one of the libraries' starts at the claim's rate computes the first clip as the port does
+   up to its units (affine_gap under 1e-3) */
 static int near_library(joint_state *s)
 {
     wmel_frontend_plan *v = malloc(MAX_FAMILY * sizeof *v);
@@ -1692,6 +1788,7 @@ static int near_library(joint_state *s)
         const int ng = port_geometries(s, g);
         const int nv = library_starts(s->claimed, &s->clips[0], v, names, 0, MAX_FAMILY, g, ng);
         for (int i = 0; i < nv && !got; i++) {
+            if (v[i].sample_rate != s->claimed->sample_rate) continue; /* (another rate: after the claimed search) */
             got = affine_gap(&v[i], &s->clips[0]) < 1e-3;
             s->evals++;
         }

@@ -521,15 +521,14 @@ def clip48():
 def test_whisper_chunk_max(clip48):
     """A port that takes Whisper's max (of max - 8) per 30 s chunk where the original takes it
     over the whole input: the scope named, alone or beside another mistake, within float32
-    rounding, in a few seconds."""
+    rounding, inside the search's work bound."""
     x = whisper_np(clip48, pad_to=960000)
     run("whisper 48 s in numpy (one max)", clip48, x, "whisper", [])
     y = whisper_np(clip48, pad_to=960000, chunk_max=True)
     assert np.abs(y - x).max() > 0.1  # the chunks' maxima differ: the mistake shows
-    t = time.perf_counter()
     r = run("whisper 48 s: max per 30 s chunk", clip48, y, "whisper", ["norm_max_scope"],
             {"norm_max_scope": "chunk"})
-    assert time.perf_counter() - t < 10
+    assert not r["work_bound"] and not r["time_bound"]  # (within the search's work; its time: bench/)
     assert r["differences"][0]["preset"] == "clip"
     assert r["residual_before"] > 0.1 and r["residual_after"] <= 1e-4 * np.abs(y).max()
     run("whisper 48 s: max per chunk, HTK mel scale", clip48,
@@ -778,9 +777,8 @@ def test_not_explained_has_no_plan(jfk, tmp_path):
 ])
 def test_search_fields(jfk, plan, expect):
     x = wmel.features(jfk, plan=plan)
-    t = time.perf_counter()
     r = wmel.diagnose(jfk, x, preset=plan["frontend"])
-    assert time.perf_counter() - t < 10
+    assert not r["work_bound"] and not r["time_bound"]  # (within the search's work; its time: bench/)
     assert {d["field"]: d["found"] for d in r["differences"]} == expect, json.dumps(r, indent=1)
     assert r["explained"] and r["reproduces"], json.dumps(r, indent=1)
     np.testing.assert_array_equal(wmel.features(jfk, plan=r["plan"]), x)
