@@ -24,7 +24,10 @@
  * ("<case> <status> <values> <fnv1a-64>"), and the exit status 1 when a case's bits differ
  * between levels or thread counts (each such case on stderr).
  *
- *   wmel-digest [--quick | --same-bits] [--stem WEIGHTS.safetensors] FILE.wav...
+ * --threads N: 1..N threads instead of 1-3 (under an emulator, where the levels are what is
+ * particular to the target and each thread count is another pass of the whole list).
+ *
+ *   wmel-digest [--quick | --same-bits] [--threads N] [--stem WEIGHTS.safetensors] FILE.wav...
  */
 #define _POSIX_C_SOURCE 200809L
 #include "wmel.h"
@@ -53,6 +56,7 @@ int wmel__test_ctl(int op, ...);
 #endif
 
 static int quick;
+static int max_threads = 3; /* --threads N: 1..N threads (N 1-3) */
 
 static uint64_t fnv(const float *x, size_t n)
 {
@@ -165,7 +169,7 @@ static void whisper(const char *in, const float *x, size_t n)
             for (int sm = 0; sm < 2; sm++)
                 for (size_t ii = 0; ii < sizeof ISAS / sizeof ISAS[0]; ii++) {
                     if (!runs(ISAS[ii]) || (same_bits && ISAS[ii] == WMEL_ISA_AUTO)) continue;
-                    for (int th = 1; th <= 3; th++) {
+                    for (int th = 1; th <= max_threads; th++) {
                         if (quick && !same_bits && th == 3) continue;
                         wmel_params p = wmel_default_params();
                         p.n_mels = mels[mi];
@@ -345,7 +349,7 @@ static void plan_all(const char *in, const float *x, size_t n, const char *name,
         for (size_t ii = 0; ii < sizeof ISAS / sizeof ISAS[0]; ii++) {
             if (!runs(ISAS[ii]) || (be && ISAS[ii] != WMEL_ISA_AUTO)) continue;
             if (same_bits && (be || ISAS[ii] == WMEL_ISA_AUTO)) continue;
-            for (int th = 1; th <= 3; th++) {
+            for (int th = 1; th <= max_threads; th++) {
                 if ((be || (quick && !same_bits)) && th == 3) continue;
                 wmel_params p = wmel_default_params();
                 p.max_isa = ISAS[ii];
@@ -499,6 +503,14 @@ int main(int argc, char **argv)
         }
         if (!strcmp(argv[i], "--same-bits")) {
             same_bits = quick = 1;
+            continue;
+        }
+        if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
+            max_threads = atoi(argv[++i]);
+            if (max_threads < 1 || max_threads > 3) {
+                fprintf(stderr, "wmel-digest: --threads %s: 1, 2 or 3\n", argv[i]);
+                return 2;
+            }
             continue;
         }
         if (!strcmp(argv[i], "--stem") && i + 1 < argc) {
