@@ -25,9 +25,10 @@
  * between levels or thread counts (each such case on stderr).
  *
  * --threads N: 1..N threads instead of 1-3 (under an emulator, where the levels are what is
- * particular to the target and each thread count is another pass of the whole list).
+ * particular to the target and each thread count is another pass of the whole list);
+ * --thread N: N threads alone (one process per thread count, side by side: same_bits.sh).
  *
- *   wmel-digest [--quick | --same-bits] [--threads N] [--stem WEIGHTS.safetensors] FILE.wav...
+ *   wmel-digest [--quick | --same-bits] [--threads N | --thread N] [--stem WEIGHTS.safetensors] FILE.wav...
  */
 #define _POSIX_C_SOURCE 200809L
 #include "wmel.h"
@@ -56,7 +57,7 @@ int wmel__test_ctl(int op, ...);
 #endif
 
 static int quick;
-static int max_threads = 3; /* --threads N: 1..N threads (N 1-3) */
+static int min_threads = 1, max_threads = 3; /* --threads N: 1..N threads; --thread N: N alone (N 1-3) */
 
 static uint64_t fnv(const float *x, size_t n)
 {
@@ -169,7 +170,7 @@ static void whisper(const char *in, const float *x, size_t n)
             for (int sm = 0; sm < 2; sm++)
                 for (size_t ii = 0; ii < sizeof ISAS / sizeof ISAS[0]; ii++) {
                     if (!runs(ISAS[ii]) || (same_bits && ISAS[ii] == WMEL_ISA_AUTO)) continue;
-                    for (int th = 1; th <= max_threads; th++) {
+                    for (int th = min_threads; th <= max_threads; th++) {
                         if (quick && !same_bits && th == 3) continue;
                         wmel_params p = wmel_default_params();
                         p.n_mels = mels[mi];
@@ -349,7 +350,7 @@ static void plan_all(const char *in, const float *x, size_t n, const char *name,
         for (size_t ii = 0; ii < sizeof ISAS / sizeof ISAS[0]; ii++) {
             if (!runs(ISAS[ii]) || (be && ISAS[ii] != WMEL_ISA_AUTO)) continue;
             if (same_bits && (be || ISAS[ii] == WMEL_ISA_AUTO)) continue;
-            for (int th = 1; th <= max_threads; th++) {
+            for (int th = min_threads; th <= max_threads; th++) {
                 if ((be || (quick && !same_bits)) && th == 3) continue;
                 wmel_params p = wmel_default_params();
                 p.max_isa = ISAS[ii];
@@ -505,10 +506,12 @@ int main(int argc, char **argv)
             same_bits = quick = 1;
             continue;
         }
-        if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
+        if ((!strcmp(argv[i], "--threads") || !strcmp(argv[i], "--thread")) && i + 1 < argc) {
+            const int one = !strcmp(argv[i], "--thread");
             max_threads = atoi(argv[++i]);
+            min_threads = one ? max_threads : 1;
             if (max_threads < 1 || max_threads > 3) {
-                fprintf(stderr, "wmel-digest: --threads %s: 1, 2 or 3\n", argv[i]);
+                fprintf(stderr, "wmel-digest: %s %s: 1, 2 or 3\n", argv[i - 1], argv[i]);
                 return 2;
             }
             continue;
