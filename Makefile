@@ -72,8 +72,8 @@ demo: build
 	@echo "wrote out/speech_en.mel80.npy and out/speech_en.mel80.png"
 
 # A failed ctest run ends with the last lines of each failed test's output (tests/ctest_tail.sh).
-# BUILD_SKIP_LABEL: a label whose tests are left out (test-all gives `vulkan`: test-vulkan runs
-# those tests under ASan+UBSan; `make test` gives `vulkan_long`, the four long ones).
+# BUILD_SKIP_LABEL: a label whose tests are left out (`make test` gives `vulkan_long`, the four
+# long ones, and `configs`).
 # BUILD_SKIP: a regex of tests left out (`make test` leaves out `wmel batch`'s test, which its
 # ASan run holds).
 BUILD_SKIP_LABEL ?=
@@ -81,10 +81,13 @@ BUILD_SKIP ?=
 # In `make test-all` (ALL=1) the Release run holds what the ASan run (the same -O2) leaves out:
 # the front-end option sweeps and the builds of other configurations (QUICK_ASAN_TESTS), the
 # tests only a build without sanitizers has (BUILD_ONLY_TESTS: the other configurations, the
-# CUDA backend's tests, which skip without a GPU and run on the emulator in test-emu); every
-# other test runs once, under ASan+UBSan.
+# CUDA backend's tests, which skip without a GPU and run on the emulator in test-emu), and the
+# four long Vulkan tests on lavapipe (VULKAN_LONG_TESTS: float-float's frames, the batch, the
+# finish and the long inputs, each with its fault injection; a third less time than under ASan,
+# where test-vulkan runs the other seventeen); every other test runs once, under ASan+UBSan.
 BUILD_ONLY_TESTS := test_cross_configure|test_no_golden|test_cpu_check_paths|test_cuda_ptxas|test_cuda.*
-BUILD_SELECT = $(if $(ALL),-R '^($(QUICK_ASAN_TESTS)|$(BUILD_ONLY_TESTS))$$')
+VULKAN_LONG_TESTS := test_vulkan_ff|test_vulkan_batch|test_vulkan_finish|test_vulkan_long
+BUILD_SELECT = $(if $(ALL),-R '^($(QUICK_ASAN_TESTS)|$(BUILD_ONLY_TESTS)|$(VULKAN_LONG_TESTS))$$')
 test-build: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(if $(BUILD_SKIP_LABEL),-LE '$(BUILD_SKIP_LABEL)') \
 	  $(if $(BUILD_SKIP),-E '$(BUILD_SKIP)') $(BUILD_SELECT) \
@@ -338,7 +341,7 @@ test-vulkan: deps-vulkan-ff
 	  $(CMAKE_ARGS) >$(BUILD_VK)/configure.log 2>&1 || { cat $(BUILD_VK)/configure.log; exit 1; }; \
 	cmake --build $(BUILD_VK) -j $(JOBS) --target test_vulkan test_vulkan_batch test_vulkan_finish test_vulkan_long test_vulkan_range test_vulkan_ffcheck test_vulkan_spv test_vulkan_arith_probe test_vulkan_auto test_vulkan_devmem test_vulkan_devmem_batch test_vulkan_f64check test_vulkan_dither test_backends wmel_cli || exit 1; \
 	cd $(BUILD_VK) && ASAN_OPTIONS=$(VK_ASAN_OPTIONS) UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --output-on-failure -j $(JOBS) -L vulkan; rc=$$?; \
+	  ctest --output-on-failure -j $(JOBS) -L vulkan $(if $(ALL),-LE vulkan_long); rc=$$?; \
 	grep -h '^\(worst error\|test_backends:\|[0-9]* preset x device rows\|injection\|staged buffers\|test_vulkan:\|test_vulkan_ff:\|test_vulkan_batch:\|test_vulkan_finish:\|test_vulkan_long:\|test_vulkan_range:\|test_vulkan_devmem:\|test_vulkan_devmem_batch:\|[a-z0-9 ]*: [0-9]* clips ([0-9.]* samples, [0-9]* values): \|test_vulkan_dither:\|[a-z-]* *float-float: [0-9]* clips on\|arith [12]: 64 clips\)' Testing/Temporary/LastTest.log; \
 	echo "test-vulkan: $$([ $$rc = 0 ] && echo passed || echo FAILED) in $$(( $$(date +%s) - start )) s"; exit $$rc
 
@@ -629,7 +632,7 @@ TEST_ALL := test-fixed test-asan test-build test-emu test-clang test-aarch64 tes
 # target that uses them (PREPARE_BEFORE); the table gives their time as its own row.
 test-all: deps-all
 	@DISK_NEED_GB=$${DISK_NEED_GB:-20} PREPARE="$(MAKE) peers-venv toolkits-venv" PREPARE_BEFORE="test-peers test-toolkits" \
-	  sh tools/timed-targets.sh "$(MAKE) BUILD_SKIP_LABEL=vulkan ALL=1" $(TEST_ALL)
+	  sh tools/timed-targets.sh "$(MAKE) ALL=1" $(TEST_ALL)
 
 # The integer front-end (src/fixed, include/wmel_fx.h), short (under 2 min from scratch on 2 cores):
 # accuracy against the float64 oracle, the integer-only source check, the generated
