@@ -61,7 +61,7 @@ deps-all: deps
 # class, the oldest (sm_75, with sm_90's bounds) and a consumer one (sm_86: sm_80-89's)
 # (PTXAS_ARCHS; a plain build's test: every architecture of the default list).
 PTXAS_ARCHS := 75-real;86-real
-build: deps
+build: $(if $(ALL),deps-vulkan-ff,deps)
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DWMEL_WERROR=ON -DWMEL_CUDA_ARCHS=$(CUDA_ARCHS) \
 	  $(if $(ALL),"-DWMEL_PTXAS_ARCHS=$(PTXAS_ARCHS)") $(CMAKE_ARGS)
 	cmake --build $(BUILD) -j $(JOBS)
