@@ -83,8 +83,9 @@ BUILD_SKIP ?=
 # tests only a build without sanitizers has (BUILD_ONLY_TESTS: the other configurations, the
 # CUDA backend's tests, which skip without a GPU and run on the emulator in test-emu), and the
 # four long Vulkan tests on lavapipe (VULKAN_LONG_TESTS: float-float's frames, the batch, the
-# finish and the long inputs, each with its fault injection; a third less time than under ASan,
-# where test-vulkan runs the other seventeen); every other test runs once, under ASan+UBSan.
+# finish and the long inputs, each with its fault injection: Mesa's driver's time, which ASan's
+# allocator adds to; test-vulkan runs the other seventeen); every other test runs once, under
+# ASan+UBSan.
 BUILD_ONLY_TESTS := test_cross_configure|test_no_golden|test_cpu_check_paths|test_cuda_ptxas|test_cuda.*
 VULKAN_LONG_TESTS := test_vulkan_ff|test_vulkan_batch|test_vulkan_finish|test_vulkan_long
 BUILD_SELECT = $(if $(ALL),-R '^($(QUICK_ASAN_TESTS)|$(BUILD_ONLY_TESTS)|$(VULKAN_LONG_TESTS))$$')
