@@ -616,11 +616,6 @@ static void add_start(wmel_frontend_plan p, const wmel_dg_clip *c, wmel_frontend
    Their count in v. */
 #define MAX_STARTS 128
 
-/* FFT bins in the bank's place besides structural_starts' bins 0 .. n_fft / 2: w values a frame
-   as bins 1 .. n_fft / 2 (DC left out) or 0 .. n_fft / 2 - 1 (Nyquist left out), each with or
-   without an energy column first (use_energy: torchaudio's kaldi.spectrogram puts the raw log
-   energy in bin 0's place; its floor the claim's or 1, torchaudio's default), in the claim's
-   n_fft, 512, 400 or 1024 points; the log the claim's or none. Added to v (add_start). */
 /* p with linear_bins and without the mel bank's own options (its norm, Kaldi's HTK bank, the
    VTLN warp), which a plan of FFT bins refuses */
 static void to_linear(wmel_frontend_plan *p)
@@ -631,6 +626,11 @@ static void to_linear(wmel_frontend_plan *p)
     p->vtln_warp = 0;
 }
 
+/* FFT bins in the bank's place besides structural_starts' bins 0 .. n_fft / 2: w values a frame
+   as bins 1 .. n_fft / 2 (DC left out) or 0 .. n_fft / 2 - 1 (Nyquist left out), each with or
+   without an energy column first (use_energy: torchaudio's kaldi.spectrogram puts the raw log
+   energy in bin 0's place; its floor the claim's or 1, torchaudio's default), in the claim's
+   n_fft, 512, 400 or 1024 points; the log the claim's or none. Added to v (add_start). */
 static void bin_starts(const wmel_frontend_plan *c, const wmel_dg_clip *clip, size_t w, wmel_frontend_plan *v, int *n)
 {
     static const int FFTS[] = {0, 512, 400, 1024};
@@ -1335,7 +1335,6 @@ static int library_starts_in(const wmel_frontend_plan *cg, const wmel_frontend_p
                                CLAP, HTS-AT, and the classifiers written on librosa or nnAudio) */
                             if (lo && (p.mel_scale != WMEL_MEL_SLANEY || p.low_freq != 0)) continue;
                             if (lo) p.low_freq = 50;
-                            if (fin == 4 && !strcmp(LIBS[L].log, DB_FINISH[2] + 0 * strlen(""))) continue;
                             p.n_ceps = ceps ? (int)w : 0;
                             p.cepstral_lifter = ceps ? LIBS[L].lifter : 0;
                             p.delta_win = cg->delta_win;
@@ -1411,7 +1410,6 @@ static int family_starts(const wmel_frontend_plan *c, const wmel_dg_clip *clip, 
 
 static void bank_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const wmel_frontend_plan *c);
 
-/* the fields a family switch (family_starts) sets, named in m against the claimed plan c */
 /* the plan's normalisation as the JSON's normalize names it */
 static const char *norm_word(const wmel_frontend_plan *p)
 {
@@ -1424,6 +1422,7 @@ static const char *norm_word(const wmel_frontend_plan *p)
     }
 }
 
+/* the fields a family switch (family_starts) sets, named in m against the claimed plan c */
 static void family_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const wmel_frontend_plan *c)
 {
     static const char *const SC[] = {"slaney", "kaldi", "htk", "tf"}, *const MN[] = {"none", "slaney"};

@@ -15,28 +15,13 @@ import wmel
 SR = 16000
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from diagnose_ports import answered, fields  # noqa: E402
+from kaldi_oracle import slaney_bank  # noqa: E402  (librosa's bank: Slaney's scale and norm)
 
 
 def frames_of(y, n, hop):
     """the frames of y that fit, n samples every hop"""
     k = 1 + (len(y) - n) // hop
     return np.stack([y[i * hop:i * hop + n] for i in range(k)])
-
-
-def slaney_bank(sr, n_fft, n_mels, fmin, fmax):
-    """librosa.filters.mel's default bank (Slaney's scale, each filter's area 1), [mels][bins]"""
-    def mel(f):
-        f = np.asarray(f, np.float64)
-        return np.where(f < 1000, 3 * f / 200, 15 + 27 * np.log(np.maximum(f, 1e-9) / 1000) / np.log(6.4))
-
-    def hz(m):
-        return np.where(m < 15, 200 * m / 3, 1000 * np.exp((m - 15) * np.log(6.4) / 27))
-
-    pts = hz(np.linspace(mel(fmin), mel(fmax), n_mels + 2))
-    f = np.linspace(0, sr / 2, n_fft // 2 + 1)
-    lo = (f[None, :] - pts[:-2, None]) / (pts[1:-1] - pts[:-2])[:, None]
-    up = (pts[2:, None] - f[None, :]) / (pts[2:] - pts[1:-1])[:, None]
-    return np.maximum(0, np.minimum(lo, up)) * (2 / (pts[2:] - pts[:-2]))[:, None]
 
 
 def deepspeech_spectrogram(x):
@@ -72,7 +57,7 @@ def tutorial_filter_banks(x):
     return (E - E.mean(axis=0)).astype(np.float32)
 
 
-BANK_512 = slaney_bank(SR, 512, 80, 0, SR / 2)
+BANK_512 = slaney_bank(80, 0, SR / 2, 512, SR)
 
 
 def scipy_spectrogram_logmel(x):
@@ -87,7 +72,7 @@ def scipy_spectrogram_logmel(x):
     return np.log(BANK_512 @ S.T + 1e-6).astype(np.float32)
 
 
-BANK_1024_50 = slaney_bank(SR, 1024, 64, 50, 8000)
+BANK_1024_50 = slaney_bank(64, 50, 8000, 1024, SR)
 
 
 def tagger_logmel_db(x):
