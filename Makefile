@@ -35,7 +35,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 APT_PKGS   := build-essential cmake pkg-config libpng-dev zlib1g-dev python3 python3-venv python3-dev \
               libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libcjson-dev \
               libopenblas-dev ffmpeg clang libclang-rt-14-dev
-APT_PKGS_ALL := chromium gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user \
+APT_PKGS_ALL = chromium gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user $(APT_PKGS_FIXED) \
               glslc glslang-tools spirv-tools libvulkan-dev mesa-vulkan-drivers spirv-cross hipcc
 CMAKE_ARGS ?=
 # The CUDA architectures of the Makefile's builds where nvcc is installed (WMEL_CUDA_ARCHS of
@@ -81,14 +81,20 @@ BUILD_SKIP ?=
 # In `make test-all` (ALL=1) the Release run holds what the ASan run (the same -O2) leaves out:
 # the front-end option sweeps and the builds of other configurations (QUICK_ASAN_TESTS), the
 # tests only a build without sanitizers has (BUILD_ONLY_TESTS: the other configurations, the
-# CUDA backend's tests, which skip without a GPU and run on the emulator in test-emu), and the
-# four long Vulkan tests on lavapipe (VULKAN_LONG_TESTS: float-float's frames, the batch, the
-# finish and the long inputs, each with its fault injection: Mesa's driver's time, which ASan's
-# allocator adds to; test-vulkan runs the other seventeen); every other test runs once, under
-# ASan+UBSan.
+# CUDA backend's tests, which skip without a GPU and run on the emulator in test-emu); every
+# other test runs once, under ASan+UBSan. The four long Vulkan tests (label vulkan_long:
+# float-float's frames, the batch, the finish and the long inputs on lavapipe, each with a
+# fault injection that fails every Vulkan call of a create in turn, about twenty minutes of
+# Mesa's driver on 2 cores) are `make test-vulkan`'s, not test-all's: test-vulkan runs the
+# other seventeen (every preset on the device in both arithmetics, the finish's rows of the
+# backend harness, the float64 injection).
 BUILD_ONLY_TESTS := test_cross_configure|test_no_golden|test_cpu_check_paths|test_cuda_ptxas|test_cuda.*
-VULKAN_LONG_TESTS := test_vulkan_ff|test_vulkan_batch|test_vulkan_finish|test_vulkan_long
-BUILD_SELECT = $(if $(ALL),-R '^($(QUICK_ASAN_TESTS)|$(BUILD_ONLY_TESTS)|$(VULKAN_LONG_TESTS))$$')
+# The command's scripts that run it over many plans and inputs (diagnose's searches, the docs'
+# examples, the front-ends' and the probes' sweeps: four to six times slower under ASan) run
+# in Release, not under ASan, in test-all (SWEEP_CLI_TESTS); test_cli and the other command
+# tests keep the command under ASan+UBSan.
+SWEEP_CLI_TESTS := test_diagnose_cli|test_docs|test_frontends_cli|test_probes_cli
+BUILD_SELECT = $(if $(ALL),-R '^($(QUICK_ASAN_TESTS)|$(BUILD_ONLY_TESTS)|$(SWEEP_CLI_TESTS))$$')
 test-build: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(if $(BUILD_SKIP_LABEL),-LE '$(BUILD_SKIP_LABEL)') \
 	  $(if $(BUILD_SKIP),-E '$(BUILD_SKIP)') $(BUILD_SELECT) \
@@ -99,12 +105,14 @@ test-build: build
 SAN_DEBUG := -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG"
 # ASAN_SKIP: a regex of tests left out (none by default; `make test` leaves out the front-end
 # option sweeps, which its Release run holds, and the builds of other configurations).
-# In `make test-all` (ALL=1) the ASan run leaves out the same sweeps as `make test`: test-build
-# runs them in Release, so each option sweep runs once a CI run, not once per configuration.
-ASAN_SKIP ?= $(if $(ALL),$(QUICK_ASAN_SKIP))
+# In `make test-all` (ALL=1) the ASan run leaves out the same sweeps as `make test` and the
+# command's sweeps (SWEEP_CLI_TESTS): test-build runs them in Release, so each option sweep runs
+# once a CI run, not once per configuration.
+ASAN_SKIP ?= $(if $(ALL),^($(QUICK_ASAN_TESTS)|$(SWEEP_CLI_TESTS))$$)
 # In `make test-all` (ALL=1) this build takes in the Vulkan backend too, and test-vulkan runs the
 # tests labelled `vulkan` in it (one ASan build of the library a run, not two).
-ASAN_VULKAN = $(if $(ALL),-DWMEL_VULKAN=ON)
+# (and leaves the benchmark programs out of its default target: test-build builds them)
+ASAN_VULKAN = $(if $(ALL),-DWMEL_VULKAN=ON -DWMEL_BUILD_BENCH=OFF)
 test-asan: $(if $(ALL),deps-vulkan-ff,deps)
 	cmake -S . -B $(BUILD_SAN) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(SAN_DEBUG) -DWMEL_WERROR=ON -DWMEL_SANITIZE=ON $(ASAN_VULKAN) $(CMAKE_ARGS)
 	cmake --build $(BUILD_SAN) -j $(JOBS)
@@ -139,15 +147,19 @@ SPACE := $(EMPTY) $(EMPTY)
 # The emulator's build takes in the Python extension too (the venv's Python, py-venv): CTest's
 # test_py_dlpack_cuda runs tests/python/test_dlpack_cuda.py on it (CUDA DLPack arrays on the device).
 EMU_CMAKE = -DCMAKE_BUILD_TYPE=Release -DWMEL_WERROR=ON -DWMEL_SANITIZE=ON -DWMEL_CUDA=EMU -DWMEL_BUILD_PYTHON=ON \
-  -DPython_EXECUTABLE=$(CURDIR)/$(PY_VENV)/bin/python
+  -DPython_EXECUTABLE=$(CURDIR)/$(PY_VENV)/bin/python -DWMEL_TEST_FAULT_SWEEP=$(if $(ALL),half,full)
 EMU_SKIP ?= ^($(EMU_SKIP_SWEEPS))$$
 # (and of the CUDA tests' repeats, the smoothing again in float-float, whose log-mel kernels
 # test_cuda_ff holds and whose smoothing kernel is the float64 run's, and the finish again in
-# the eager schedule, which four other tests run; and the 65,537-clip batch, three minutes of
-# the emulator under ASan for the grid's z axis: make test-emu runs all three)
-EMU_ALL_SKIP := test_cuda_smooth_ff|test_cuda_finish_eager_reverse|test_cuda_emu_many
+# the eager schedule, which four other tests run; the smoothing in shuffled order (the other
+# eager runs keep Whisper's, the plans', the stem's and the finish's kernels in other orders);
+# and the 65,537-clip batch, three minutes of the emulator under ASan for the grid's z axis:
+# make test-emu runs all four). In test-all test_cuda_emu's fault sweeps each fail their calls
+# with one of the two errors (WMEL_TEST_FAULT_SWEEP=half: every sweep and call site, half the
+# time); make test-emu fails every site with both.)
+EMU_ALL_SKIP := test_cuda_smooth_ff|test_cuda_finish_eager_reverse|test_cuda_emu_many|test_cuda_smooth_eager_shuffle
 EMU_SELECT = $(if $(ALL),-R '^($(EMU_ALL_TESTS))$$|^test_(cuda|backends|py_dlpack_cuda)' -E '^($(EMU_ALL_SKIP))$$',-E '$(EMU_SKIP)')
-test-emu: deps py-venv
+test-emu: deps py-prefetch-wait py-venv
 	cmake -S . -B $(BUILD_EMU) $(EMU_CMAKE) $(CMAKE_ARGS)
 	cmake --build $(BUILD_EMU) -j $(JOBS) $(if $(ALL),--target $(EMU_TARGETS))
 	cd $(BUILD_EMU) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
@@ -168,8 +180,13 @@ test-cuda-emu: deps py-venv
 # the float64 backend, the API tests, the stem and the integer front-end. No FFmpeg,
 # OpenBLAS, libpng or CUDA for the target: the tests that need them skip (test_cli checks
 # that --png is refused with the reason and runs its other cases). See docs/arm.md.
+# test_same_bits under qemu runs each thread count as an emulated pass of the whole list (the
+# longest test of the AArch64 and ARMv7 runs): 1 and 2 threads, or in `make test-all` 2 alone
+# (the count that gives every case; the thread counts' agreement is C code that gcc's native
+# runs hold at 1-3 threads); clang's run likewise 2 alone in test-all.
+SAME_BITS_THREADS = -DWMEL_TEST_SAME_BITS_THREADS=$(if $(ALL),2)
 A64_CMAKE = -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/aarch64-linux-gnu.cmake -DCMAKE_BUILD_TYPE=Release \
-            -DWMEL_WERROR=ON -DWMEL_FFMPEG=OFF -DWMEL_CUDA=OFF -DWMEL_STEM_BLAS=OFF -DWMEL_PNG=OFF $(CMAKE_ARGS)
+            -DWMEL_WERROR=ON -DWMEL_FFMPEG=OFF -DWMEL_CUDA=OFF -DWMEL_STEM_BLAS=OFF -DWMEL_PNG=OFF $(SAME_BITS_THREADS) $(CMAKE_ARGS)
 # Under qemu-aarch64 test-aarch64 runs what is particular to AArch64 (A64_TESTS): the kernels at
 # every level (c, neon) held by the same bits (test_same_bits: every preset, plan and signal of
 # tests/digest/same_bits.txt at every level equal to the committed digests, so the outputs'
@@ -183,10 +200,14 @@ A64_TESTS ?= ^(test_fft|test_fused|test_rows|test_live_fe|test_sizes|test_plan_s
 # 680 s of the emulator's time on 2 cores): Kaldi's centred framing and the live front-end's
 # push sizes (option and API sweeps through the kernels test_same_bits holds), the GELU's dense
 # sweep (its C level, the only one on AArch64, is the native runs' C source built with
-# -ffp-contract=off) and the reader's second half (the first half runs); only their programs
-# are built (A64_TARGETS: the library whole).
-A64_ALL_TESTS := ^(test_fft|test_fused|test_rows|test_sizes|test_plan_set|test_plan_stream|test_plan_frames|test_plan_limits|test_plan_json|test_hf_config|test_stages|test_conformance|test_dither|test_wav|test_npy|test_same_bits|test_wav_digest|test_fx_tables|test_fx|test_fx_integer_only|test_conv1d|test_smooth|test_stem|test_stream)$$
-A64_TARGETS := test_stream fx_gentables fx_excerpt test_fx test_conv1d test_smooth test_stem test_conformance \
+# -ffp-contract=off) and the reader's second half (the first half runs); and two tests whose
+# AArch64 result another holds: the goldens at both levels (test_conformance: test_same_bits
+# holds every preset's output at every level to the digests the x86-64 runs hold, so their
+# distance from the goldens is those runs') and the integer front-end (test_fx: test_fx_cross
+# runs its AArch64 build under qemu-aarch64 in test-asan); only their programs are built
+# (A64_TARGETS: the library whole).
+A64_ALL_TESTS := ^(test_fft|test_fused|test_rows|test_sizes|test_plan_set|test_plan_stream|test_plan_frames|test_plan_limits|test_plan_json|test_hf_config|test_stages|test_dither|test_wav|test_npy|test_same_bits|test_wav_digest|test_fx_tables|test_fx_integer_only|test_conv1d|test_smooth|test_stem|test_stream)$$
+A64_TARGETS := test_stream fx_gentables fx_excerpt test_conv1d test_smooth test_stem \
   test_dither test_fft test_fused test_hf_config test_npy test_plan_frames test_plan_json \
   test_plan_limits test_plan_set test_plan_stream test_rows test_sizes test_stages test_wav test_wav_digest wmel_digest
 test-aarch64: deps-all
@@ -220,8 +241,10 @@ NOLIBS_CMAKE = -DCMAKE_BUILD_TYPE=Release -DWMEL_WERROR=ON -DWMEL_FFMPEG=OFF -DW
 # In `make test-all` (ALL=1) the 32-bit and Windows runs leave out the front-end option sweeps
 # (the plans' options through the kernels whose every output test_same_bits holds to the
 # committed digests there: the same bits, so the same distance from the reference as the
-# native runs measure) and diagnose's command (the same arithmetic as in every run).
-PLATFORM_SKIP = $(if $(ALL),-E '^(test_plan_caps|test_frontends|test_vectors|test_inspect_plans|test_presets_ref|test_inspect|test_lfr|test_hf_config_cli|test_diagnose_cli|test_probes_cli)$$')
+# native runs measure), diagnose's command (the same arithmetic as in every run) and the
+# backend harness' float-float rows (the device arithmetics' CPU kernels, which the 64-bit
+# runs hold).
+PLATFORM_SKIP = $(if $(ALL),-E '^(test_plan_caps|test_frontends|test_vectors|test_inspect_plans|test_presets_ref|test_inspect|test_lfr|test_hf_config_cli|test_diagnose_cli|test_probes_cli|test_backends_ff)$$')
 test-i686: deps-32
 	cmake -S . -B $(BUILD_I686) -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/i686-linux-gnu.cmake $(NOLIBS_CMAKE)
 	cmake --build $(BUILD_I686) -j $(JOBS)
@@ -237,7 +260,7 @@ ARMV7_TESTS ?= ^(test_same_bits|test_sizes|test_fft|test_wav|test_wav_digest|tes
 ARMV7_ALL_TESTS := ^(test_same_bits|test_sizes|test_fft|test_wav|test_wav_digest|test_npy|test_fx|test_fx_tables|test_fx_integer_only|test_cuda_stub)$$
 ARMV7_TARGETS := test_fft test_sizes test_wav test_npy wmel_digest test_wav_digest fx_gentables test_fx test_cuda_stub
 test-armv7: deps-32
-	cmake -S . -B $(BUILD_ARMV7) -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/armv7-linux-gnueabihf.cmake $(NOLIBS_CMAKE)
+	cmake -S . -B $(BUILD_ARMV7) -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/armv7-linux-gnueabihf.cmake $(SAME_BITS_THREADS) $(NOLIBS_CMAKE)
 	cmake --build $(BUILD_ARMV7) -j $(JOBS) $(if $(ALL),--target $(ARMV7_TARGETS))
 	cd $(BUILD_ARMV7) && ctest --output-on-failure -j $(JOBS) -R '$(if $(ALL),$(ARMV7_ALL_TESTS),$(ARMV7_TESTS))' \
 	  || sh $(CURDIR)/tests/ctest_tail.sh
@@ -369,7 +392,7 @@ check-msl: deps-vulkan-ff
 	@start=$$(date +%s); mkdir -p $(BUILD_MSL)/msl; \
 	cmake -S . -B $(BUILD_MSL) -DCMAKE_BUILD_TYPE=Release -DWMEL_VULKAN=ON -DWMEL_CUDA=OFF $(CMAKE_ARGS) \
 	  >$(BUILD_MSL)/configure.log 2>&1 || { cat $(BUILD_MSL)/configure.log; exit 1; }; \
-	cmake --build $(BUILD_MSL) --target wmel_spirv || exit 1; \
+	cmake --build $(BUILD_MSL) -j $(JOBS) --target wmel_spirv || exit 1; \
 	n=0; bad=0; for spv in $$(cat $(BUILD_MSL)/vulkan/modules.txt); do \
 	  case $$spv in *_f64.spv|*/f64check.spv) echo "check-msl: $$(basename $$spv) left out: float64 (MSL has no double)"; continue;; esac; \
 	  m=$(BUILD_MSL)/msl/$$(basename $$spv .spv).metal; n=$$((n + 1)); \
@@ -400,7 +423,7 @@ check-hip: deps
 FUZZ_SMOKE_S ?= 10
 CLANG_CMAKE = -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo $(SAN_DEBUG) \
               -DWMEL_WERROR=ON -DWMEL_SANITIZE=ON -DWMEL_FUZZ=ON -DWMEL_CUDA=OFF \
-              -DWMEL_FUZZ_SMOKE_S=$(FUZZ_SMOKE_S) -DCMAKE_EXPORT_COMPILE_COMMANDS=ON $(CMAKE_ARGS)
+              -DWMEL_FUZZ_SMOKE_S=$(FUZZ_SMOKE_S) -DCMAKE_EXPORT_COMPILE_COMMANDS=ON $(SAME_BITS_THREADS) $(CMAKE_ARGS)
 CLANG_SKIP_SWEEPS := test_plan_caps|test_frontends|test_vectors|test_inspect_plans|test_presets_ref|test_inspect|test_lfr|test_hf_config_cli
 # In `make test-all` (ALL=1) clang's run keeps what is particular to the compiler (the libFuzzer
 # harnesses, the kernels' bits: test_same_bits, every output equal to the committed digests, so
@@ -624,7 +647,7 @@ test: py-prefetch test-build test-asan test-python
 # test-wasm-all and `ctest` in build-armv7/ run the whole suites there.
 # Each target runs whatever the others did (tools/timed-targets.sh); the output ends with each
 # one's wall time and status and the line `N passed, N failed`.
-TEST_ALL := test-fixed test-asan test-build test-emu test-clang test-aarch64 test-i686 test-armv7 test-windows \
+TEST_ALL := test-asan test-build test-emu test-clang test-aarch64 test-i686 test-armv7 test-windows \
             test-wasm test-web test-vulkan-ff test-vulkan check-msl check-hip test-python test-wheel test-peers test-toolkits
 # The Vulkan backend's tests run once, in test-vulkan (ASan+UBSan), not in test-build's
 # Release folder too.
@@ -632,6 +655,7 @@ TEST_ALL := test-fixed test-asan test-build test-emu test-clang test-aarch64 tes
 # made in the background while the C targets build (PREPARE), and waited for before the first
 # target that uses them (PREPARE_BEFORE); the table gives their time as its own row.
 test-all: deps-all
+	@$(MAKE) --no-print-directory py-prefetch
 	@DISK_NEED_GB=$${DISK_NEED_GB:-20} PREPARE="$(MAKE) peers-venv toolkits-venv" PREPARE_BEFORE="test-peers test-toolkits" \
 	  sh tools/timed-targets.sh "$(MAKE) ALL=1" $(TEST_ALL)
 

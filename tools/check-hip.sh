@@ -29,22 +29,31 @@ flags="-xhip -std=c++17 -O2 -ffp-contract=off -Wall -Wextra -Werror -Wno-unused-
 start=$(date +%s)
 bad=0
 n=0
+# compile F ARCH: one compilation, its exit status in $out/F-ARCH.rc and its seconds in .s
+compile() {
+    t0=$(date +%s)
+    if [ "$2" = gfx90a ]; then
+        # shellcheck disable=SC2086
+        hipcc $flags --offload-arch=$2 -c src/cuda/$1.cu -o "$out/$1-$2.o" >"$out/$1-$2.log" 2>&1
+    else
+        # shellcheck disable=SC2086
+        hipcc $flags --offload-arch=$2 --cuda-device-only -nogpulib -S src/cuda/$1.cu -o "$out/$1-$2.s" \
+            >"$out/$1-$2.log" 2>&1
+    fi
+    echo $? >"$out/$1-$2.rc"
+    echo $(( $(date +%s) - t0 )) >"$out/$1-$2.sec"
+}
+# each file's two targets side by side (hipcc compiles on one core)
 for f in kernels plan_kernels stem_kernels; do
+    compile $f gfx90a &
+    compile $f gfx1100 &
+    wait
     for arch in gfx90a gfx1100; do
-        t0=$(date +%s)
-        if [ $arch = gfx90a ]; then
-            # shellcheck disable=SC2086
-            hipcc $flags --offload-arch=$arch -c src/cuda/$f.cu -o "$out/$f-$arch.o" >"$out/$f-$arch.log" 2>&1
-        else
-            # shellcheck disable=SC2086
-            hipcc $flags --offload-arch=$arch --cuda-device-only -nogpulib -S src/cuda/$f.cu -o "$out/$f-$arch.s" \
-                >"$out/$f-$arch.log" 2>&1
-        fi
-        rc=$?
+        rc=$(cat "$out/$f-$arch.rc" 2>/dev/null || echo 1)
         n=$((n + 1))
         msgs=$(quiet <"$out/$f-$arch.log")
-        if [ $rc = 0 ] && [ -z "$msgs" ]; then
-            echo "check-hip: src/cuda/$f.cu for $arch: compiled ($(( $(date +%s) - t0 )) s)"
+        if [ "$rc" = 0 ] && [ -z "$msgs" ]; then
+            echo "check-hip: src/cuda/$f.cu for $arch: compiled ($(cat "$out/$f-$arch.sec") s)"
         else
             echo "check-hip: src/cuda/$f.cu for $arch: FAILED (exit $rc)"
             printf '%s\n' "$msgs" | head -40

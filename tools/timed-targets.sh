@@ -9,6 +9,9 @@
 # (or at the end), and its time and status are a row of the table ("prepare": the time from
 # its start to its end, most of it beside the other targets); its failure is said but not
 # counted, since the targets that use what it prepares make the rest themselves.
+# After each target a line `== so far (N s since the start): T S, ...` gives every finished
+# target's seconds, so that the end of a run's output says where its time went even when the
+# run is stopped from outside (TERM or INT prints it once more and exits 143).
 # Each row gives the disk space left after the target (GiB free where the checkout lies), so
 # that a run which fills the disk shows where; DISK_NEED_GB (default 0: no check) is the space
 # the targets need, and a run that starts with less says so at once, before any target.
@@ -50,6 +53,9 @@ tests_of() {
                      (ps ? sprintf(", %d skipped", ps) : "")
         print (s == "" ? "-" : s) }' "$1"
 }
+so_far=""
+# stopped from outside (a CI time limit): the parts' times so far, then the signal's status
+trap 'echo "== stopped after $(($(date +%s) - t_all)) s; the parts done:${so_far%,}"; exit 143' TERM INT
 prep_pid=""
 if [ -n "${PREPARE:-}" ]; then
     rm -f "$logs/prepare.rc" "$logs/prepare.end"
@@ -87,8 +93,11 @@ for t in "$@"; do
     dt=$(($(date +%s) - t0))
     table="$table$(printf '%-16s %6d s  %-7s %6s  %s' "$t" "$dt" "$st" "$(free_gb)" "$(tests_of "$logs/$t.log")")
 "
+    so_far="$so_far $t $dt,"
     echo "== $t: $st in $dt s (load $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null); $(free_gb) GiB free)"
+    echo "== so far ($(($(date +%s) - t_all)) s since the start):${so_far%,}"
 done
+trap - TERM INT
 prepare_wait
 echo "== the targets' times (wall seconds) and tests, load $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null), $(nproc 2>/dev/null) cores"
 printf '%-16s %8s  %-7s %6s  %s\n' part seconds status 'GiB' tests
