@@ -570,7 +570,7 @@ PYTEST_JOBS ?= $(JOBS)
 test-python: py-prefetch-wait py-wheel
 	$(PY_VENV)/bin/pip install -q $(PIP_BIG) $(PY_TEST_PKGS)
 	$(PY_VENV)/bin/$(PIP_WMEL)
-	$(PY_VENV)/bin/python -m pytest -p no:cacheprovider -n $(PYTEST_JOBS) --dist loadgroup tests/python $(PY_ALL_IGNORE)
+	$(PY_VENV)/bin/python -m pytest -p no:cacheprovider -n $(PYTEST_JOBS) tests/python $(PY_ALL_IGNORE)
 
 # The originals' own test suites against wmel (tests/peers/run_peers.py), after wmel's
 # drop-in tests with transformers installed (the subclass, not the standalone class) and the

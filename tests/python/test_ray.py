@@ -29,9 +29,7 @@ from test_batch import tree_equal
 
 ray = pytest.importorskip("ray")
 import wmel.ray  # noqa: E402
-# one worker runs the module under pytest-xdist's --dist loadgroup: one cluster a run, not one a worker
-pytestmark = [pytest.mark.skipif(not have_ffmpeg(), reason="needs ffmpeg and an FFmpeg build of wmel"),
-              pytest.mark.xdist_group("ray")]
+pytestmark = pytest.mark.skipif(not have_ffmpeg(), reason="needs ffmpeg and an FFmpeg build of wmel")
 
 TAG = "WMEL_RAY_TEST_TAG"
 BIN = pathlib.Path(sys.executable).parent
