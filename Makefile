@@ -634,8 +634,8 @@ test-toolkits: py-wheel toolkits-venv
 # The two test commands (docs/testing.md):
 # `make test`: what a contributor runs after a change, about ten minutes from a fresh clone on
 # 2 cores: the Release build with -Werror and the CTest suite but for the four long Vulkan
-# tests and the builds of other configurations (labels vulkan_long and configs: test-all runs
-# them), the CTest suite again under ASan+UBSan but for QUICK_ASAN_SKIP (the front-end option
+# tests and the builds of other configurations (labels vulkan_long and configs: make
+# test-vulkan and make test-all run them), the CTest suite again under ASan+UBSan but for QUICK_ASAN_SKIP (the front-end option
 # sweeps the Release run holds, and the tests that build other configurations), and the
 # Python suite.
 QUICK_ASAN_TESTS := test_plan_caps|test_frontends|test_vectors|test_inspect_plans|test_presets_ref|test_inspect|test_lfr|test_hf_config_cli|test_same_bits|test_amalgamation|test_subproject|test_install|test_posix_build
