@@ -86,6 +86,10 @@ typedef struct dg {
                                (noise_for): computed once for the candidates of a seed */
     size_t noise_frames;
     int noise_len, noise_seed;
+    float *ys, *yv;         /* the short clip's features and the whole clip's check (eval_tail) */
+    size_t ys_cap, yv_cap;
+    size_t tail_uses;       /* candidates computed short (every TAIL_CHECK-th checked in full) */
+    int tail_off;           /* 1: a check found the short clip's frames not the same: none since */
 } dg;
 
 /* ---- values as the port's dtype holds them */
@@ -257,28 +261,67 @@ static void chunk_max_norm(dg *d, const wmel_frontend_plan *q, float range, size
     }
 }
 
+/* One cell's residuals: |candidate - port| (the candidate rounded to dtype) and that over the
+   scale the tolerance multiplies (scl, else max(1, |port|)). */
+static inline void cell_residual(float xf, float yf, const float *scl, int dt, double *e, double *er)
+{
+    const double xv = (double)xf;
+    const float yv = dt ? round_dtype(yf, dt) : yf;
+    double v = fabs((double)yv - xv);
+    if (!(v == v)) v = INFINITY;
+    const double den = scl ? (double)*scl : fabs(xv) > 1 ? fabs(xv) : 1;
+    *e = v;
+    *er = den == 1 ? v : v / den;
+}
+
+static inline int same_bits(const float *a, size_t i, size_t j)
+{
+    return !memcmp(&a[i], &a[j], sizeof *a);
+}
+
 /* The candidate's features (d->y, r x c, rounded to s's dtype) against the port's over the
-   cells compared: the score (not ok where a residual is not finite). */
+   cells compared: the score (not ok where a residual is not finite). Each row's sums, then
+   the rows' in order, so the score is the same on every machine. A run of frames that repeat
+   the one before in port value, candidate value and scale (padding: Whisper's 30 s of a
+   second's clip) counts that frame's residuals once per frame, computed once. */
 static score score_cells(const dg *d, const state *s, size_t r, size_t c)
 {
     score sc = {INFINITY, INFINITY, INFINITY, INFINITY, 0, 0};
-    double mx = 0, ss = 0, rel = 0, nss = 0;
-    size_t cnt = 0;
-    for (size_t i = 0; i < r; i++)
-        for (size_t j = 0; j < c; j++) {
-            size_t idx = d->mel_rows ? i : j;
-            if (!d->nomask && idx < d->n_idx && d->mask[idx]) continue;
-            double xv = (double)d->x[i * c + j];
-            if (!isfinite(xv)) continue; /* the port's NaN and inf: named apart (field "values") */
-            double e = fabs((double)round_dtype(d->y[i * c + j], s->dtype) - xv);
-            if (!(e == e)) e = INFINITY;
-            if (e > mx) mx = e;
-            double er = e / (d->scalec ? (double)d->scalec[i * c + j] : fabs(xv) > 1 ? fabs(xv) : 1);
-            if (er > rel) rel = er;
-            nss += er * er;
-            ss += e * e;
-            cnt++;
+    double mx = 0, ss = 0, rel = 0, nss = 0, rss = 0, rnss = 0;
+    size_t cnt = 0, rcnt = 0;
+    const int dt = s->dtype, rows = d->mel_rows;
+    const unsigned char *mask = d->nomask ? NULL : d->mask;
+    const size_t n_idx = mask ? d->n_idx : 0;
+    const float *x = d->x, *y = d->y, *scl = d->scalec;
+    for (size_t i = 0; i < r; i++) {
+        if (rows && i < n_idx && mask[i]) continue;
+        const size_t k0 = i * c;
+        if (!rows && i > 0 && !memcmp(x + k0, x + k0 - c, c * sizeof *x) && !memcmp(y + k0, y + k0 - c, c * sizeof *y) &&
+            (!scl || !memcmp(scl + k0, scl + k0 - c, c * sizeof *scl))) {
+            ss += rss, nss += rnss, cnt += rcnt; /* (frames are rows: this one repeats the one before) */
+            continue;
         }
+        rss = rnss = 0, rcnt = 0;
+        for (size_t j = 0; j < c;) {
+            const size_t k = k0 + j;
+            size_t run = 1; /* (frames are columns: the cells after that repeat this one) */
+            if (rows)
+                while (j + run < c && same_bits(x, k + run, k) && same_bits(y, k + run, k) &&
+                       (!scl || same_bits(scl, k + run, k)))
+                    run++;
+            j += run;
+            if ((!rows && j - 1 < n_idx && mask[j - 1]) || !isfinite(x[k]))
+                continue; /* (the port's NaN and inf: named apart, field "values") */
+            double e, er;
+            cell_residual(x[k], y[k], scl ? scl + k : NULL, dt, &e, &er);
+            if (e > mx) mx = e;
+            if (er > rel) rel = er;
+            rnss += run == 1 ? er * er : er * er * (double)run;
+            rss += run == 1 ? e * e : e * e * (double)run;
+            rcnt += run;
+        }
+        ss += rss, nss += rnss, cnt += rcnt;
+    }
     sc.max = mx;
     sc.rel = rel;
     sc.rms = cnt ? sqrt(ss / (double)cnt) : 0;
@@ -317,6 +360,65 @@ static void noise_for(dg *d, wmel_ctx *ctx, const wmel_frontend_plan *q, size_t 
     wmel__ctx_noise_table(ctx, d->noise, d->noise_frames, d->noise_len, q->dither_seed);
 }
 
+/* A buffer of at least n floats (*b, capacity *cap): 0, or -1 (memory). */
+static int grow(float **b, size_t *cap, size_t n)
+{
+    if (n <= *cap) return 0;
+    float *t = realloc(*b, n * sizeof *t);
+    if (!t) return -1;
+    *b = t;
+    *cap = n;
+    return 0;
+}
+
+/* The samples a candidate's frames need where the clip is followed by many zeros (s->pad:
+   Whisper's 30 s around a clip of a second): the clip and a stretch of zeros longer than two
+   frames' reach, whose later frames are all the same silent frame. 0: the whole clip (a plan
+   whose frames depend on more than their own samples: dither's frame index, stacking, deltas,
+   a normalisation of means, or a length of its own). */
+#define TAIL_CHECK 64
+static size_t tail_samples(const dg *d, const wmel_frontend_plan *q, size_t n2)
+{
+    if (d->tail_off || q->dither != 0.0 || q->stack > 1 || q->delta_win || q->pad_to > 1 || q->n_frames ||
+        q->n_samples || q->pad_multiple > 1 ||
+        !(q->norm == WMEL_NORM_NONE || (q->norm == WMEL_NORM_WHOLE && !(q->norm_flags & WMEL_NORMF_THEN_MEAN_VAR))))
+        return 0;
+    const size_t span = (size_t)(q->frame_span > q->frame_length ? q->frame_span : q->frame_length);
+    const size_t m = 2 * ((size_t)q->n_fft + span + (size_t)q->hop) + (size_t)q->pad_left + (size_t)q->pad_right;
+    return d->n + 2 * m < n2 ? d->n + m : 0;
+}
+
+/* The features of ctx on the clip's first ns samples, widened to the whole clip's r x c in d->y
+   by repeating the last frame (the frame axis: the one that is shorter). Every TAIL_CHECK-th
+   candidate is also computed whole and compared bit for bit; a difference turns this off for
+   the rest of the search (that candidate's whole features kept). 0, 1 (not done: compute the
+   whole clip), or -1 (a failure). */
+static int eval_tail(dg *d, wmel_ctx *ctx, size_t ns, size_t n2, size_t r, size_t c)
+{
+    size_t rs, cs;
+    if (wmel_features_shape(ctx, ns, &rs, &cs) || !((rs == r && cs < c && cs >= 2) || (cs == c && rs < r && rs >= 2)))
+        return 1;
+    if (grow(&d->ys, &d->ys_cap, rs * cs)) return 1;
+    if (wmel_features(ctx, d->a, ns, d->ys, rs * cs)) return -1;
+    if (rs < r) { /* frames are rows */
+        memcpy(d->y, d->ys, rs * c * sizeof *d->y);
+        for (size_t i = rs; i < r; i++) memcpy(d->y + i * c, d->ys + (rs - 1) * c, c * sizeof *d->y);
+    } else {
+        for (size_t i = 0; i < r; i++) {
+            memcpy(d->y + i * c, d->ys + i * cs, cs * sizeof *d->y);
+            const float v = d->ys[i * cs + cs - 1];
+            for (size_t j = cs; j < c; j++) d->y[i * c + j] = v;
+        }
+    }
+    if (d->tail_uses++ % TAIL_CHECK) return 0;
+    if (grow(&d->yv, &d->yv_cap, r * c) || wmel_features(ctx, d->a, n2, d->yv, r * c)) return -1;
+    if (memcmp(d->yv, d->y, r * c * sizeof *d->y)) {
+        d->tail_off = 1;
+        memcpy(d->y, d->yv, r * c * sizeof *d->y);
+    }
+    return 0;
+}
+
 static score eval_at(dg *d, const state *s)
 {
     score sc = {INFINITY, INFINITY, INFINITY, INFINITY, 0, 0};
@@ -326,7 +428,6 @@ static score eval_at(dg *d, const state *s)
         return sc;
     }
     size_t n2 = d->n + s->pad;
-    if (clip_at(d, s, n2)) return sc;
     wmel_params p = wmel_default_params();
     p.n_threads = 1;
     p.backend = d->backend;
@@ -340,24 +441,20 @@ static score eval_at(dg *d, const state *s)
         q.norm_range = 0.0;
     }
     gain_plan(&q);
+    /* (a short clip: the samples the check of eval_tail reads, else the clip and its reach) */
+    const size_t ns = tail_samples(d, &q, n2);
+    if (clip_at(d, s, ns && d->tail_uses % TAIL_CHECK ? ns : n2)) return sc;
     wmel_ctx *ctx = wmel_create_plan(&p, &q, &st);
     if (!ctx) return sc;
     if (q.dither != 0.0) noise_for(d, ctx, &q, n2);
     size_t r, c;
-    if (wmel_features_shape(ctx, n2, &r, &c) || r != d->R || c != d->C) {
+    if (wmel_features_shape(ctx, n2, &r, &c) || r != d->R || c != d->C || grow(&d->y, &d->y_cap, r * c)) {
         wmel_destroy(ctx);
         return sc;
     }
-    if (r * c > d->y_cap) {
-        float *t = realloc(d->y, r * c * sizeof *t);
-        if (!t) {
-            wmel_destroy(ctx);
-            return sc;
-        }
-        d->y = t;
-        d->y_cap = r * c;
-    }
-    st = wmel_features(ctx, d->a, n2, d->y, r * c);
+    st = ns ? eval_tail(d, ctx, ns, n2, r, c) : 1;
+    if (st == 1 && ns && d->tail_uses % TAIL_CHECK && clip_at(d, s, n2)) st = -1;
+    if (st == 1) st = wmel_features(ctx, d->a, n2, d->y, r * c);
     wmel_destroy(ctx);
     if (st) return sc;
     if (chunk_max) chunk_max_norm(d, &q, range, r, c);
@@ -3025,6 +3122,8 @@ int wmel_dg_run_opts(const wmel_frontend_plan *plan, const float *audio, size_t 
     free(j.d.mask);
     free(j.d.a);
     free(j.d.y);
+    free(j.d.ys);
+    free(j.d.yv);
     free(j.d.noise);
     return rc;
 }

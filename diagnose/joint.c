@@ -141,6 +141,10 @@ typedef struct joint_state {
                            (Whisper's clip padded to 30 s before its reflect padding) */
     const wmel_dg_opts *opts0; /* the caller's bounds (no units named from the claimed plan) */
     int alts_tried;            /* 1: try_whisper_alternatives ran */
+    /* per clip, the last search from the claimed plan and from the answer so far (from_ans its
+       start): a search is deterministic, so the same start on the same clip is not run again */
+    wmel_dg_result **claim_r, **ans_r;
+    wmel_frontend_plan *from_ans;
 } joint_state;
 
 static int shape_fits(wmel_frontend_plan *p, const wmel_dg_clip *c);
@@ -508,8 +512,19 @@ static int try_fit(joint_state *s, int k, int from_answer, char *err, size_t err
 {
     const wmel_dg_clip *c = &s->clips[k];
     const wmel_frontend_plan *start = from_answer ? &s->plan : s->claimed;
-    int rc = wmel_dg_run_opts(start, c->audio, c->n, c->feat, c->n_feat, c->shape, c->ndim, &s->opts, s->cancel,
+    wmel_dg_result **memo = from_answer ? &s->ans_r[k] : &s->claim_r[k];
+    int rc = 0;
+    if (*memo && (!from_answer || !memcmp(&s->from_ans[k], &s->plan, sizeof s->plan))) {
+        *s->r = **memo; /* (its candidates counted once) */
+        s->r->evals = 0;
+    } else {
+        rc = wmel_dg_run_opts(start, c->audio, c->n, c->feat, c->n_feat, c->shape, c->ndim, &s->opts, s->cancel,
                               s->cancel_arg, s->r, err, err_len);
+        if (!*memo) *memo = malloc(sizeof **memo);
+        if (*memo && rc) free(*memo), *memo = NULL;
+        if (*memo) **memo = *s->r;
+        if (*memo && from_answer) s->from_ans[k] = s->plan;
+    }
     if (s->jt->n_fits < WMEL_DG_JOINT_MAX_FITS) s->jt->fitted[s->jt->n_fits] = k;
     s->jt->n_fits++;
     if (rc == WMEL_DG_CANCELLED) return rc;
@@ -1232,7 +1247,8 @@ static int hop_holds(const joint_state *s, int ax, int h)
    them under none of the libraries' framings (ESPnet's preset at hop 160, Keras' defaults,
    torchaudio's hop n_fft / 2): each common hop that does, with the window the count names or
    2.5, 2 and 4 hops and the claim's, each in its own length of transform and the power of two
-   above; into g, their count (0: the claim's geometry) */
+   above; where the claim's hop gives them with centred frames, the power of two at least twice
+   the hop; into g, their count (0: the claim's geometry) */
 static int port_geometries(const joint_state *s, geom *g)
 {
     size_t a0[2], a[2];
@@ -1246,7 +1262,15 @@ static int port_geometries(const joint_state *s, geom *g)
     const wmel_frontend_plan *c = s->claimed;
     if (ax < 0 || c->stack > 1 || c->delta_win || c->linear_bins) return 0;
     const int Lc = hop_holds(s, ax, c->hop); /* (the claim's hop with another window: audioflux's 512 at 160) */
-    if (Lc < 0 || Lc == c->frame_length) return 0;
+    if (Lc == c->frame_length) return 0;
+    if (Lc < 0) { /* (centred frames, the window free: the power of two at least twice the hop as the window
+                     and the transform, PANNs' 512 at 160, where the claim has another) */
+        int p2 = 2;
+        while (p2 < 2 * c->hop) p2 *= 2;
+        if (p2 == c->frame_length && p2 == c->n_fft) return 0;
+        g[0] = (geom){c->hop, p2, p2};
+        return 1;
+    }
     static const int HOPS[] = {160, 128, 100, 80, 200, 256, 320, 240, 120, 441, 480, 512, 400, 64, 220, 882, 1024};
     int ng = 0, nh = 0;
     for (int i = -1; i < (int)(sizeof HOPS / sizeof HOPS[0]) && nh < 2; i++) {
@@ -1638,6 +1662,17 @@ static void near_gaps(joint_state *s, const wmel_frontend_plan *v, double *gap, 
     free(near), free(gk), free(missed);
 }
 
+/* 1: the claimed plan reproduces the first clip as it is (no other start before its own search) */
+static int claim_holds_first(const joint_state *s)
+{
+    const wmel_dg_clip *c0 = &s->clips[0];
+    wmel_dg_check_result ck;
+    char e[256];
+    return wmel_dg_check(s->claimed, c0->audio, c0->n, c0->feat, c0->n_feat, c0->shape, c0->ndim, s->dtype[0], &ck, e,
+                         sizeof e) == 0 &&
+           ck.ok;
+}
+
 /* phase 1's search from start v on the first clip; its answer taken where it reproduces more
    clips (1, into take), 0 not; a wmel_dg_run status in *rc */
 static int search_from(joint_state *s, const wmel_frontend_plan *v, wmel_frontend_plan *take, int *best_ok, int *rc,
@@ -1677,16 +1712,9 @@ static int search_from(joint_state *s, const wmel_frontend_plan *v, wmel_fronten
 static int try_family_switch(joint_state *s, int phase, char *err, size_t err_len)
 {
     if (s->have && s->n_ok >= s->n_clips) return 0;
-    if (phase == 0) { /* (the claimed plan that reproduces the first clip is searched from first: a start
-                         that computes the same is no other family) */
-        const wmel_dg_clip *c0 = &s->clips[0];
-        wmel_dg_check_result ck0;
-        char e0[256];
-        if (wmel_dg_check(s->claimed, c0->audio, c0->n, c0->feat, c0->n_feat, c0->shape, c0->ndim, s->dtype[0], &ck0,
-                          e0, sizeof e0) == 0 &&
-            ck0.ok)
-            return 0;
-    }
+    /* (the claimed plan that reproduces the first clip is searched from first: a start that
+       computes the same is no other family) */
+    if (phase == 0 && claim_holds_first(s)) return 0;
     wmel_frontend_plan *v = malloc(MAX_FAMILY * sizeof *v);
     const char **names = malloc(MAX_FAMILY * sizeof *names);
     double *gap = malloc(MAX_FAMILY * sizeof *gap);
@@ -2572,7 +2600,7 @@ static int run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips, 
         return WMEL_DG_ERROR;
     }
     for (int k = 0; k < n_clips; k++) dtype[k] = clip_dtype(&clips[k]);
-    joint_state s = {plan, clips, n_clips, dtype, {0, 0, 0, 0, 0}, cancel, cancel_arg, out, r, checks, ck2, ck2 + n_clips, *plan, 0, 0, 0, jt, 0, NULL, NULL, 0};
+    joint_state s = {plan, clips, n_clips, dtype, {0, 0, 0, 0, 0}, cancel, cancel_arg, out, r, checks, ck2, ck2 + n_clips, *plan, 0, 0, 0, jt, 0, NULL, NULL, 0, NULL, NULL, NULL};
     if (opts) s.opts = *opts;
     s.opts0 = opts;
     if (!s.opts.max_candidates) s.opts.max_candidates = WMEL_DG_JOINT_MAX_CANDIDATES;
@@ -2584,15 +2612,19 @@ static int run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips, 
     memset(checks, 0, (size_t)n_clips * sizeof *checks);
     unsigned char *fits = calloc((size_t)n_clips, 1);
     s.own = calloc((size_t)n_clips, 1);
+    s.claim_r = calloc(2 * (size_t)n_clips, sizeof *s.claim_r);
+    s.ans_r = s.claim_r ? s.claim_r + n_clips : NULL;
+    s.from_ans = malloc((size_t)n_clips * sizeof *s.from_ans);
+    if (!s.claim_r || !s.from_ans) free(s.own), s.own = NULL;
     int rc = fits && s.own ? (try_exact_starts(&s), try_structural(&s, err, err_len)) : WMEL_DG_ERROR;
     if (!rc && alternatives) rc = try_family_switch(&s, 0, err, err_len);
-    /* a whisper port whose values span more than the finish leaves, in no named units: the
+    /* a port whose values span more than Whisper's finish leaves, in no named units: the
        whisper alternatives before the whisper search (whose free units would take their place) */
-    if (!rc && alternatives && !s.opts.units_a &&
-        span_exceeds(&s, plan->norm_range > 0 ? plan->norm_range : 8.0)) {
-        /* (a library's start that holds the first clip up to its units first: found in a search
-           or two, where each alternative's joint fit searches every clip) */
-        if (near_library(&s)) rc = try_family_switch(&s, 1, err, err_len);
+    if (!rc && alternatives && !s.opts.units_a && span_exceeds(&s, plan->norm_range > 0 ? plan->norm_range : 8.0)) {
+        /* (a library's start that holds the first clip up to its units first, where the claimed
+           plan does not hold it as it is: found in a search or two, where each alternative's
+           joint fit searches every clip) */
+        if (!claim_holds_first(&s) && near_library(&s)) rc = try_family_switch(&s, 1, err, err_len);
         if (!rc) rc = try_whisper_alternatives(&s, err, err_len);
     }
     if (!rc && fits && (!s.have || s.n_ok < n_clips)) rc = try_fit(&s, 0, 0, err, err_len);
@@ -2649,6 +2681,7 @@ static int run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips, 
         if (why[0] && jt->failed >= 0) snprintf(out->not_expressible, sizeof out->not_expressible, "%s", why);
         out->seconds = (double)(clock() - t0) / CLOCKS_PER_SEC;
     }
-    free(dtype), free(ck2), free(r), free(s.own);
+    for (int k = 0; s.claim_r && k < 2 * n_clips; k++) free(s.claim_r[k]);
+    free(dtype), free(ck2), free(r), free(s.own), free(s.claim_r), free(s.from_ans);
     return rc;
 }

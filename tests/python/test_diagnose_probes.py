@@ -22,6 +22,10 @@ def port(x):
     return wmel.features(x, plan=PORT)
 
 
+def plan_port(plan):
+    return lambda x: wmel.features(x, plan=plan)  # noqa: E731
+
+
 def test_probes_are_short_and_fixed():
     a, b = wmel.probes("whisper"), wmel.probes(preset="whisper")
     assert [p["stem"] for p in a] == [p["stem"] for p in b] and len(a) >= 13
@@ -281,3 +285,28 @@ def test_guard_replacing_exact_zeros_only_is_refused():
     assert "exact zeros" in r["not_expressible"], r["not_expressible"]
     bad = [c for c in r["clips"] if c["status"] == "differs"]
     assert [c["stem"] for c in bad] == ["lsb_silence"] and "exact zeros" in bad[0]["why"], bad
+
+
+def test_original_in_natural_log_matches_without_a_library_start():
+    # ESPnet's DefaultFrontend as its preset computes it: ln(max(mel, 1e-10)), values spanning
+    # far more than Whisper's finish leaves. A library's start that computes the same up to
+    # units (log10 times ln 10) is no answer where the claimed plan reproduces the first probe.
+    port = plan_port("espnet-fbank")
+    r = wmel.diagnose(port, "espnet-fbank")
+    assert r["matches"] and not r["differences"], (r["differences"], r["notes"])
+    assert all(c["status"] == "matches" for c in r["clips"]), r["clips"]
+
+
+def test_panns_front_end_claimed_whisper():
+    # PANNs' Cnn14_16k through torchlibrosa: a 512-sample periodic Hann in a 512-point transform
+    # at hop 160 (the claim's hop, centred reflect frames: the count does not name the window),
+    # 64 Slaney mels 50..8000 Hz, 10 log10(max(m, 1e-10)) without top_db, every frame, frames x mels
+    truth = {"frontend": "nemo", "normalize": "none", "n_mels": 64, "window": "hann_periodic", "low_freq": 50,
+             "high_freq": 8000, "mel_scale": "slaney", "mel_norm": "slaney", "log_guard": 1e-10, "preemph": 0,
+             "frame_length": 512, "hop": 160, "n_fft": 512, "framing": "center_reflect", "log": "log10_clamp",
+             "valid": "all", "post_scale": 10, "layout": "frames_mels"}
+    port = plan_port(truth)
+    r = wmel.diagnose(port, "whisper")
+    assert r["explained"] and r["reproduces"], (r["not_expressible"], r["notes"])
+    assert r["plan"]["frame_length"] == 512 and r["plan"].get("n_fft", 512) == 512, r["plan"]
+    _held_out(r, port)
