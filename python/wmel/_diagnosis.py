@@ -245,8 +245,13 @@ def _name_refusal(port, r, audios, feats, names) -> None:
     explains it (wmel._refusals), named in r["not_expressible"]; the differences then keep
     the verified fields only (a map of the values in no named unit stands for none)."""
     from ._features import features
-    from ._refusals import recognise
-    why = recognise(port, r, audios, feats, names, features)
+    from ._refusals import level_normalised, recognise
+    # (a reason the joint fit gave stands, unless the port divides each clip's level out: no
+    # plan reproduces such a port whatever else the fit met on the way)
+    if r.get("not_expressible"):
+        why = level_normalised(port, r.get("plan"))
+    else:
+        why = recognise(port, r, audios, feats, names, features)
     if not why:
         return
     r["not_expressible"] = why
@@ -317,7 +322,7 @@ def _diagnose_port(port, preset, plan, hf_config, emit_plan, force, mc, audio_ex
                    "max": mx, "why": "" if ok else why} for nm, (ok, mx, why) in zip(names, checks)]
     _left_out(r, refused, kind, text)
     _note_lead(r, lead_shape, lead)
-    if not _refuse_random(r, random) and not r["reproduces"] and not r.get("not_expressible"):
+    if not _refuse_random(r, random) and not r["reproduces"]:
         _name_refusal(port, r, audios, feats, names)
     if emit_plan is not None:
         bad = [c for c in r["clips"] if c["status"] == "differs"]

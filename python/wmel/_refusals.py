@@ -512,6 +512,35 @@ def adaptive_gain(port, plan, rate=16000) -> str:
             f"normalisation to them yourself")
 
 
+def level_normalised(port, plan, rate=16000) -> str:
+    """the clip's own level divided out before the features (transformers' do_normalize=True:
+    the samples to zero mean and unit variance; a peak normalisation): one second of noise at
+    -20 dB and the same noise at -40 dB give the same features (every plan's depend on the
+    input's level unless a normalisation of the features removes it, whose per-feature means
+    are then 0, or a reference at the clip's own maximum, whose top value is then 0: those are
+    left to the other tests)"""
+    rate = int(plan.get("sample_rate", rate)) if plan else rate
+    e = np.random.default_rng(7).standard_normal(rate).astype(np.float32)
+    try:
+        f1, f2 = _frames(port(0.1 * e)), _frames(port(0.01 * e))
+    except Exception:  # noqa: BLE001 (the port's own error: no test)
+        return ""
+    if f1 is None or f2 is None or f1.shape != f2.shape or not (np.all(np.isfinite(f1)) and np.all(np.isfinite(f2))):
+        return ""
+    if not _close(f2, f1) or float(np.max(np.abs(f1 - f1.flat[0]))) <= 1e-6:  # (a constant: no features)
+        return ""
+    if abs(float(f1.max())) <= 1e-6 * max(1.0, float(np.max(np.abs(f1)))):
+        return ""  # (decibels relative to the clip's own maximum: ref=np.max, named elsewhere)
+    for g in _orientations(f1):  # (feature normalisation: each column's mean 0 over the frames)
+        if np.all(np.abs(g.mean(axis=0)) <= 1e-3 * np.maximum(1, g.std(axis=0))):
+            return ""
+    return ("the port's features do not change with the input's level (one second of noise at -20 dB and at -40 "
+            "dB give the same features within 1e-3): it divides each clip's own level out of the waveform first "
+            "(zero mean and unit variance: transformers' do_normalize=True, or a peak normalisation), which no "
+            "plan field states: normalise the samples yourself before the plan, or leave them as they are in "
+            "the port")
+
+
 def recognise(port, r, audios, feats, names, features) -> str:
     """the first convention that explains a port the answer does not reproduce ("" for none)"""
     bad = [k for k, c in enumerate(r["clips"]) if c["status"] == "differs" and k < len(audios)]
@@ -538,6 +567,9 @@ def recognise(port, r, audios, feats, names, features) -> str:
     if why:
         return why
     why = adaptive_gain(port, plan)
+    if why:
+        return why
+    why = level_normalised(port, plan)
     if why:
         return why
     return top_db_floor(port, max(a.size for a in audios))

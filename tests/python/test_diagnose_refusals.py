@@ -157,3 +157,23 @@ def test_new_recognisers_leave_expressible_ports_alone():
         assert _refusals.filtered_input(port, plan, wmel.features) == ""
         assert _refusals.band_limited(port, plan, wmel.features) == ""
         assert _refusals.adaptive_gain(port, plan) == ""
+        assert _refusals.level_normalised(port, plan) == "", plan  # (nemo's, kaldi's mean: per feature)
+
+
+def test_waveform_standardised_refused_with_the_reason():
+    # transformers' WhisperFeatureExtractor(do_normalize=True): each clip's samples to zero mean
+    # and unit variance before Whisper's log-Mel, a gain of the clip's own
+    def port(x):
+        x = np.asarray(x, np.float64)
+        return wmel.features(((x - x.mean()) / np.sqrt(x.var() + 1e-7)).astype(np.float32), plan="whisper")
+    r = wmel.diagnose(port, "whisper")
+    assert not r["reproduces"] and not r["explained"], r["notes"]
+    assert "input's level" in r["not_expressible"] and "do_normalize" in r["not_expressible"], r["not_expressible"]
+
+
+def test_decibels_of_the_clips_max_not_taken_for_a_level_normalisation():
+    # librosa.power_to_db(S, ref=np.max): also the same at any level, its top value 0
+    def port(x):
+        S = wmel.features(x, plan={"frontend": "nemo", "normalize": "none", "log": "none"}).astype(np.float64)
+        return (10 * np.log10(np.maximum(S, 1e-10) / S.max())).astype(np.float32)
+    assert _refusals.level_normalised(port, {"frontend": "nemo"}) == ""
