@@ -300,6 +300,20 @@ static void then_mean_var(const wmel_fe *fe, float *out, size_t ts, size_t cs, s
     norm_span(fe, out, ts, cs, nv, nc, mean, den);
 }
 
+/* BODY on every cell (frame t in [t0, t1), column c in [0, nc)) of an output whose frame and
+ * column strides are ts and cs, in the order of memory (each cell on its own: any order
+ * gives the same values) */
+#define FOR_CELLS(t, t0, t1, c, nc, ts, cs, BODY)                                                  \
+    do {                                                                                         \
+        if ((cs) >= (ts)) {                                                                      \
+            for (size_t c = 0; c < (nc); c++)                                                    \
+                for (size_t t = (t0); t < (t1); t++) BODY;                                       \
+        } else {                                                                                 \
+            for (size_t t = (t0); t < (t1); t++)                                                 \
+                for (size_t c = 0; c < (nc); c++) BODY;                                          \
+        }                                                                                        \
+    } while (0)
+
 /* wmel__fe_finish_ext(), the chunks' column sums in sums ([chunk][n_cols], the valid
  * frames' chunks, as wmel__fe_chunk_sums() gives them) where not NULL. */
 static int finish_ext(const wmel_fe *fe, float *out, size_t ts, size_t cs, size_t nv, size_t nfo,
@@ -328,24 +342,20 @@ static int finish_ext(const wmel_fe *fe, float *out, size_t ts, size_t cs, size_
         if (p->norm_flags & WMEL_NORMF_FIXED_MAX)
             mx = (float)p->norm_max;
         else
-            for (size_t t = 0; t < nv; t++)
-                for (size_t c = 0; c < nc; c++) mx = out[t * ts + c * cs] > mx ? out[t * ts + c * cs] : mx;
+            FOR_CELLS(t, 0, nv, c, nc, ts, cs, mx = out[t * ts + c * cs] > mx ? out[t * ts + c * cs] : mx);
         const float lo = mx - (float)(p->norm_range > 0.0 ? p->norm_range : 8.0);
-        for (size_t t = 0; t < nv; t++)
-            for (size_t c = 0; c < nc; c++) {
-                float *v = out + t * ts + c * cs;
-                *v = ((*v < lo ? lo : *v) + 4.0f) * 0.25f;
-            }
+        FOR_CELLS(t, 0, nv, c, nc, ts, cs, {
+            float *v = out + t * ts + c * cs;
+            *v = ((*v < lo ? lo : *v) + 4.0f) * 0.25f;
+        });
     }
     const float pad = (float)p->pad_value;
-    for (size_t t = nv; t < nfo; t++)
-        for (size_t c = 0; c < nc; c++) out[t * ts + c * cs] = pad;
+    FOR_CELLS(t, nv, nfo, c, nc, ts, cs, out[t * ts + c * cs] = pad);
     if (p->affine)
-        for (size_t t = 0; t < nfo; t++)
-            for (size_t c = 0; c < nc; c++) {
-                float *v = out + t * ts + c * cs;
-                *v = (float)((double)*v * p->post_scale + p->post_shift);
-            }
+        FOR_CELLS(t, 0, nfo, c, nc, ts, cs, {
+            float *v = out + t * ts + c * cs;
+            *v = (float)((double)*v * p->post_scale + p->post_shift);
+        });
     if (p->norm_flags & WMEL_NORMF_THEN_MEAN_VAR) then_mean_var(fe, out, ts, cs, nv);
     if (fe->col_scale && !p->cols_stacked) wmel__fe_cols(fe, out, ts, cs, 0, nfo);
     return WMEL_OK;
