@@ -625,7 +625,7 @@ static void add_start(wmel_frontend_plan p, const wmel_dg_clip *c, wmel_frontend
      lifter 22, none, or the claim's, c0 the log energy (use_energy) or not, on the mel counts
      the libraries use (the claim's, 23, 24, 26, 40, 80);
    - FFT bins: w = n_fft / 2 + 1 (the claim's n_fft, 512, 400, 1024): linear_bins, the log the
-     claim's or none;
+     claim's or none, without the claim's normalisation where the port's values have none;
    - another bank size: n_mels w (for a claim of cepstra: the bank's values, no DCT), in the
      claim's n_fft and in 512 points around a shorter window.
    Their count in v. */
@@ -675,6 +675,7 @@ static void bin_starts(const wmel_frontend_plan *c, const wmel_dg_clip *clip, si
             }
     }
 }
+static int normalised_values(const wmel_dg_clip *c);
 static int structural_starts(const wmel_frontend_plan *c, const wmel_dg_clip *clip, wmel_frontend_plan *v)
 {
     int n = 0;
@@ -710,6 +711,10 @@ static int structural_starts(const wmel_frontend_plan *c, const wmel_dg_clip *cl
                 (FFTS[f] < 0 && (100 * nf < c->sample_rate || w == (size_t)c->n_mels))) /* (a window of 10 ms or more;
                                                                                        the claim's mels are a bank) */
                 continue;
+            /* (the claim's normalisation dropped where the port's values have none: scipy's log
+               spectrogram claimed as NeMo's) */
+            const int unnorm = (c->norm == WMEL_NORM_PER_FEATURE || c->norm == WMEL_NORM_MEAN_VAR) &&
+                               !normalised_values(clip);
             for (int g = 0; g < 2; g++) {
                 wmel_frontend_plan p = *c;
                 to_linear(&p);
@@ -718,6 +723,7 @@ static int structural_starts(const wmel_frontend_plan *c, const wmel_dg_clip *cl
                 p.n_fft = nf;
                 if (p.frame_length > nf || FFTS[f] < 0) p.frame_length = nf;
                 if (g) p.log = WMEL_LOG_NONE;
+                if (unnorm) p.norm = WMEL_NORM_NONE, p.norm_flags = 0;
                 add_start(p, clip, v, &n, MAX_STARTS);
             }
         }
@@ -839,7 +845,9 @@ static int cmp_start(const void *x, const void *y)
 /* The structural starts (structural_starts) before the search from the claimed plan: each held
    against the first clip, those reproducing it against every clip; where none reproduces them
    all, a search on the first clip from each of the two nearest to it (the least worst cell's
-   excess). The best taken (the most clips reproduced). 0, or a wmel_dg_run status. */
+   excess; those without the claim's normalisation first where the port's values have none,
+   their input's scale not fitted before the search). The best taken (the most clips
+   reproduced). 0, or a wmel_dg_run status. */
 static int try_structural(joint_state *s, char *err, size_t err_len)
 {
     wmel_frontend_plan *v = malloc(MAX_STARTS * sizeof *v);
@@ -863,6 +871,9 @@ static int try_structural(joint_state *s, char *err, size_t err_len)
     }
     wmel_frontend_plan take;
     int best_ok = s->have ? s->n_ok : 0, got = 0, searched = 0, rc = 0;
+    /* (starts without the claim's normalisation, where the port's values have none) */
+    const int unnorm = (s->claimed->norm == WMEL_NORM_PER_FEATURE || s->claimed->norm == WMEL_NORM_MEAN_VAR) &&
+                       !normalised_values(&s->clips[0]);
     for (int i = 0; i < nv; i++) {
         wmel_dg_check_result ck;
         char e2[256];
@@ -873,6 +884,8 @@ static int try_structural(joint_state *s, char *err, size_t err_len)
             continue;
         s->evals++;
         rank[i][0] = isfinite(ck.excess) ? ck.excess : INFINITY;
+        if (unnorm && v[i].norm == WMEL_NORM_NONE && isfinite(rank[i][0]))
+            rank[i][0] = -1.0 / (1.0 + rank[i][0]); /* (searched first: their scale is not fitted yet) */
         if (ck.ok && consider(s, &v[i], &take, &best_ok)) got = 1;
     }
     if (got) {

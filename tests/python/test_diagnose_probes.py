@@ -310,3 +310,20 @@ def test_panns_front_end_claimed_whisper():
     assert r["explained"] and r["reproduces"], (r["not_expressible"], r["notes"])
     assert r["plan"]["frame_length"] == 512 and r["plan"].get("n_fft", 512) == 512, r["plan"]
     _held_out(r, port)
+
+
+def test_scipy_log_spectrogram_claimed_nemo():
+    # scipy.signal.stft(nperseg=400, noverlap=240, padded=False): zeros centring, a periodic Hann,
+    # 201 FFT bins scaled by 1 / sum(window), np.log(|Z|^2 + 1e-10), claimed as NeMo's: the
+    # claim's per-feature normalisation dropped with the bank (the port's values have none)
+    signal = pytest.importorskip("scipy.signal")
+
+    def port(x):
+        _, _, z = signal.stft(np.asarray(x, np.float64), 16000, "hann", 400, 240, 400, padded=False)
+        return np.log(np.abs(z) ** 2 + 1e-10).astype(np.float32)
+    r = wmel.diagnose(port, "nemo")
+    assert r["explained"] and r["reproduces"], (r["not_expressible"], r["notes"])
+    found = {d["field"]: str(d["found"]) for d in r["differences"]}
+    assert found.get("linear_bins") == "1" and found.get("n_mels") == "201" and found.get("scale") == "0.005", found
+    assert r["plan"].get("normalize") == "none", r["plan"]
+    _held_out(r, port)
