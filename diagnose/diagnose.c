@@ -274,9 +274,28 @@ static inline void cell_residual(float xf, float yf, const float *scl, int dt, d
     *er = den == 1 ? v : v / den;
 }
 
-static inline int same_bits(const float *a, size_t i, size_t j)
+/* How many cells from k on (at most lim) hold the bits of cell k in x, y and scl (NULL: none)
+   alike; 1 at least. Eight cells a step, their differences or'd (no branch inside a step). */
+static size_t same_run(const float *x, const float *y, const float *scl, size_t k, size_t lim)
 {
-    return !memcmp(&a[i], &a[j], sizeof *a);
+    uint32_t xv, yv, sv = 0;
+    memcpy(&xv, x + k, 4), memcpy(&yv, y + k, 4);
+    if (scl) memcpy(&sv, scl + k, 4);
+    size_t run = 1;
+    for (; run + 8 <= lim; run += 8) {
+        uint32_t dx[8], dy[8], ds[8] = {0}, any = 0;
+        memcpy(dx, x + k + run, sizeof dx), memcpy(dy, y + k + run, sizeof dy);
+        if (scl) memcpy(ds, scl + k + run, sizeof ds);
+        for (int t = 0; t < 8; t++) any |= (dx[t] ^ xv) | (dy[t] ^ yv) | (ds[t] ^ sv);
+        if (any) break;
+    }
+    for (; run < lim; run++) {
+        uint32_t a, b, c = sv;
+        memcpy(&a, x + k + run, 4), memcpy(&b, y + k + run, 4);
+        if (scl) memcpy(&c, scl + k + run, 4);
+        if (a != xv || b != yv || c != sv) break;
+    }
+    return run;
 }
 
 /* The candidate's features (d->y, r x c, rounded to s's dtype) against the port's over the
@@ -304,11 +323,8 @@ static score score_cells(const dg *d, const state *s, size_t r, size_t c)
         rss = rnss = 0, rcnt = 0;
         for (size_t j = 0; j < c;) {
             const size_t k = k0 + j;
-            size_t run = 1; /* (frames are columns: the cells after that repeat this one) */
-            if (rows)
-                while (j + run < c && same_bits(x, k + run, k) && same_bits(y, k + run, k) &&
-                       (!scl || same_bits(scl, k + run, k)))
-                    run++;
+            /* (frames are columns: the cells after that repeat this one) */
+            const size_t run = rows ? same_run(x, y, scl, k, c - j) : 1;
             j += run;
             if ((!rows && j - 1 < n_idx && mask[j - 1]) || !isfinite(x[k]))
                 continue; /* (the port's NaN and inf: named apart, field "values") */
