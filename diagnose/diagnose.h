@@ -79,6 +79,10 @@ typedef struct wmel_dg_opts {
     int deterministic;     /* 1: the port gives the same features on every call (wmel.diagnose(port)
                               calls it twice): no dither is proposed, whose noise only stands in
                               for a difference it does not explain */
+    int inexpressible;     /* 1: the caller has found a convention no plan expresses (wmel.diagnose:
+                              features that do not change with the input's level): the joint fit
+                              searches the first clip only, for the report, as it does for values
+                              relative to each clip's max */
 } wmel_dg_opts;
 
 /* A plan's features of a clip held against a port's (the proof of an answer): the plan's

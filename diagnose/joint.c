@@ -2613,7 +2613,7 @@ static int run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips, 
         return WMEL_DG_ERROR;
     }
     for (int k = 0; k < n_clips; k++) dtype[k] = clip_dtype(&clips[k]);
-    joint_state s = {plan, clips, n_clips, dtype, {0, 0, 0, 0, 0}, cancel, cancel_arg, out, r, checks, ck2, ck2 + n_clips, *plan, 0, 0, 0, jt, 0, NULL, NULL, 0, NULL, NULL, NULL};
+    joint_state s = {plan, clips, n_clips, dtype, {0, 0, 0, 0, 0, 0}, cancel, cancel_arg, out, r, checks, ck2, ck2 + n_clips, *plan, 0, 0, 0, jt, 0, NULL, NULL, 0, NULL, NULL, NULL};
     if (opts) s.opts = *opts;
     s.opts0 = opts;
     if (!s.opts.max_candidates) s.opts.max_candidates = WMEL_DG_JOINT_MAX_CANDIDATES;
@@ -2642,6 +2642,11 @@ static int run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips, 
     }
     if (!rc && fits && (!s.have || s.n_ok < n_clips)) rc = try_fit(&s, 0, 0, err, err_len);
     if (!fits || !s.own) snprintf(err, err_len, "out of memory");
+    /* a convention no plan expresses, seen on every clip before any search (values relative to
+       each clip's max, or the caller's: opts.inexpressible): no fit on a further clip can
+       reproduce them; the first clip's fit above is the report */
+    float top;
+    const int doomed = s.opts.inexpressible || max_relative(&s, &top);
     if (!rc && !s.have) {
         /* the first clip alone not explained: its report, the claimed plan held against all */
         int first;
@@ -2651,7 +2656,14 @@ static int run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips, 
         s.have = 1;
         if (fits) fits[0] = 1;
     }
-    while (!rc && fits) {
+    for (int k = 0; doomed && !rc && k < n_clips && jt->failed < 0; k++)
+        if (!checks[k].ok) jt->failed = k;
+    if (doomed && !rc && jt->failed >= 0) {
+        size_t nl = strlen(out->notes);
+        snprintf(out->notes + nl, sizeof out->notes - nl, "%sthe other clips not searched: a convention no plan "
+                 "expresses holds on every clip", nl ? "; " : "");
+    }
+    while (!rc && fits && !doomed) {
         int first = -1, next = -1;
         for (int k = 0; k < n_clips; k++)
             if (!checks[k].ok) {
@@ -2671,10 +2683,10 @@ static int run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips, 
         if (s.n_ok == before) fits[next] = 2; /* no candidate from this clip: the next one */
     }
     free(fits);
-    if (!rc && jt->failed >= 0 && alternatives) solve_guard(&s);
-    if (!rc && jt->failed >= 0 && alternatives && s.n_ok < n_clips) try_variants(&s);
-    if (!rc && alternatives) try_reverts(&s);
-    if (!rc && jt->failed >= 0 && alternatives && s.n_ok < n_clips) {
+    if (!rc && jt->failed >= 0 && alternatives && !doomed) solve_guard(&s);
+    if (!rc && jt->failed >= 0 && alternatives && s.n_ok < n_clips && !doomed) try_variants(&s);
+    if (!rc && alternatives && !doomed) try_reverts(&s);
+    if (!rc && jt->failed >= 0 && alternatives && s.n_ok < n_clips && !doomed) {
         rc = try_family_switch(&s, 1, err, err_len);
         if (!rc) solve_guard(&s);
     }

@@ -4,8 +4,8 @@
  * its report are one code. Limited API (abi3, Python >= 3.11).
  *
  *   probes(kind, text) -> the designed probes for the claimed plan (wmel_dg_probe_get)
- *   run_joint(audios, features, shapes, kind, text[, max_candidates[, deterministic]]) -> one plan fitted on
- *       every clip (wmel_dg_run_joint): the report's JSON and each clip's check
+ *   run_joint(audios, features, shapes, kind, text[, max_candidates[, deterministic[, inexpressible]]]) -> one
+ *       plan fitted on every clip (wmel_dg_run_joint): the report's JSON and each clip's check
  *   run(audio, features, shape, kind, text[, max_candidates]) -> str (the report's JSON)
  *       audio: bytes of float32 samples (16 kHz mono); features: bytes of float32 values,
  *       C order, of shape (a tuple of 1..3 counts); kind 0: text is a preset's name, 1: a
@@ -122,7 +122,7 @@ static PyObject *run(PyObject *self, PyObject *args)
     wmel_dg_result r;
     char err[1024] = "";
     cancel_state cs = {NULL, now_s(), 0};
-    wmel_dg_opts opts = {(size_t)max_candidates, 0.0, 0.0, 0.0, 0};
+    wmel_dg_opts opts = {(size_t)max_candidates, 0.0, 0.0, 0.0, 0, 0};
     cs.ts = PyEval_SaveThread();
     st = wmel_dg_run_opts(&plan, (const float *)a.buf, (size_t)a.len / sizeof(float), (const float *)f.buf, n_feat,
                           shape, ndim, &opts, check_signals, &cs, &r, err, sizeof err);
@@ -271,9 +271,10 @@ static int joint_clip(PyObject *au, PyObject *ft, PyObject *sh, Py_buffer *ba, P
     return 0;
 }
 
-/* run_joint(audios, features, shapes, kind, text[, max_candidates[, deterministic]]) -> (report
-   JSON, [(ok, max, why), ...]): one plan fitted on every clip (wmel_dg_run_joint); lists of the
-   same length; deterministic: the port is known to give the same features on every call */
+/* run_joint(audios, features, shapes, kind, text[, max_candidates[, deterministic[, inexpressible]]]) ->
+   (report JSON, [(ok, max, why), ...]): one plan fitted on every clip (wmel_dg_run_joint); lists
+   of the same length; deterministic: the port is known to give the same features on every call;
+   inexpressible: a convention no plan expresses is known (wmel_dg_opts.inexpressible) */
 static PyObject *run_joint(PyObject *self, PyObject *args)
 {
     (void)self;
@@ -281,8 +282,9 @@ static PyObject *run_joint(PyObject *self, PyObject *args)
     int kind;
     const char *text;
     Py_ssize_t text_len, max_candidates = 0;
-    int deterministic = 0;
-    if (!PyArg_ParseTuple(args, "OOOis#|np", &al, &fl, &sl, &kind, &text, &text_len, &max_candidates, &deterministic))
+    int deterministic = 0, inexpressible = 0;
+    if (!PyArg_ParseTuple(args, "OOOis#|npp", &al, &fl, &sl, &kind, &text, &text_len, &max_candidates, &deterministic,
+                          &inexpressible))
         return NULL;
     if (!PyList_Check(al) || !PyList_Check(fl) || !PyList_Check(sl) || PyList_Size(al) != PyList_Size(fl) ||
         PyList_Size(al) != PyList_Size(sl) || PyList_Size(al) < 1 || PyList_Size(al) > 4096 || max_candidates < 0) {
@@ -309,7 +311,7 @@ static PyObject *run_joint(PyObject *self, PyObject *args)
             goto out;
     char err[1024] = "";
     cancel_state cs = {NULL, now_s(), 0};
-    wmel_dg_opts opts = {(size_t)max_candidates, 0.0, 0.0, 0.0, deterministic};
+    wmel_dg_opts opts = {(size_t)max_candidates, 0.0, 0.0, 0.0, deterministic, inexpressible};
     wmel_dg_joint jt;
     cs.ts = PyEval_SaveThread();
     int st = wmel_dg_run_joint(&plan, clips, (int)nc, &opts, check_signals, &cs, r, ck, &jt, err, sizeof err);
@@ -344,7 +346,8 @@ static PyMethodDef METHODS[] = {
     {"check", check, METH_VARARGS, "check(audio, features, shape, plan_json, dtype) -> (ok, max, excess, why)"},
     {"probes", probes, METH_VARARGS, "probes(kind, text) -> [(stem, what, float32 samples as bytes), ...]"},
     {"run_joint", run_joint, METH_VARARGS,
-     "run_joint(audios, features, shapes, kind, text[, max_candidates[, deterministic]]) -> (report JSON, [(ok, max, why), ...])"},
+     "run_joint(audios, features, shapes, kind, text[, max_candidates[, deterministic[, inexpressible]]]) -> (report "
+     "JSON, [(ok, max, why), ...])"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -198,6 +198,16 @@ def _claimed(preset, plan, hf_config):
     return 1, text
 
 
+def _claimed_rate(kind: int, text: str) -> dict:
+    """{"sample_rate": the claimed plan's rate} (16000 where the claim does not say it)"""
+    from ._features import _preset_plan, plan_from
+    try:
+        p = _preset_plan(text) if kind == 0 else plan_from(json.loads(text)) if kind == 1 else {}
+        return {"sample_rate": int(p.get("sample_rate", 16000))}
+    except (ValueError, TypeError, KeyError):
+        return {"sample_rate": 16000}
+
+
 def _plan_refuses(plan: dict, x) -> str:
     """Why the plan computes no features of the samples x ("" when it does): its error, or
     "no frames" where it gives an array without a value (a clip shorter than its frame)."""
@@ -240,16 +250,18 @@ def _left_out(r: dict, refused, kind, text) -> None:
     r["notes"] = "; ".join([n for n in [r.get("notes", "")] if n] + notes)
 
 
-def _name_refusal(port, r, audios, feats, names) -> None:
+def _name_refusal(port, r, audios, feats, names, level: str) -> None:
     """A port the answer does not reproduce: the known convention no plan expresses that
     explains it (wmel._refusals), named in r["not_expressible"]; the differences then keep
-    the verified fields only (a map of the values in no named unit stands for none)."""
+    the verified fields only (a map of the values in no named unit stands for none). level:
+    _refusals.level_normalised's reason, found before the fit."""
     from ._features import features
-    from ._refusals import level_normalised, recognise
+    from ._refusals import recognise
     # (a reason the joint fit gave stands, unless the port divides each clip's level out: no
-    # plan reproduces such a port whatever else the fit met on the way)
+    # plan reproduces such a port whatever else the fit met on the way; the recognisers of a
+    # more particular convention first, the level's last)
     if r.get("not_expressible"):
-        why = level_normalised(port, r.get("plan"))
+        why = level
     else:
         why = recognise(port, r, audios, feats, names, features)
     if not why:
@@ -312,10 +324,13 @@ def _diagnose_port(port, preset, plan, hf_config, emit_plan, force, mc, audio_ex
         stem, x, err = refused[0]
         raise ValueError(f"diagnose: the port failed on every probe or gave no frames, e.g. {stem!r} "
                          f"({x.size} samples): {err}")
-    from ._refusals import random_port
+    from ._refusals import level_normalised, random_port
     random = random_port(port, audios[0], feats[0])  # (two calls on one probe: the port's own noise)
+    # (a port that divides each clip's level out: no plan reproduces it, the fit searches one clip)
+    level = "" if random else level_normalised(port, _claimed_rate(kind, text))
     js, checks = _diagnose.run_joint([a.tobytes() for a in audios], [f.tobytes() for f in feats],
-                                     [tuple(int(d) for d in f.shape) for f in feats], kind, text, mc, not random)
+                                     [tuple(int(d) for d in f.shape) for f in feats], kind, text, mc, not random,
+                                     bool(level))
     r = json.loads(js)
     status = "matches" if r["matches"] else "reproduced"
     r["clips"] = [{"stem": os.fspath(nm) if isinstance(nm, os.PathLike) else nm, "status": status if ok else "differs",
@@ -323,7 +338,7 @@ def _diagnose_port(port, preset, plan, hf_config, emit_plan, force, mc, audio_ex
     _left_out(r, refused, kind, text)
     _note_lead(r, lead_shape, lead)
     if not _refuse_random(r, random) and not r["reproduces"]:
-        _name_refusal(port, r, audios, feats, names)
+        _name_refusal(port, r, audios, feats, names, level)
     if emit_plan is not None:
         bad = [c for c in r["clips"] if c["status"] == "differs"]
         if bad or r["plan"] is None:

@@ -516,9 +516,10 @@ def level_normalised(port, plan, rate=16000) -> str:
     """the clip's own level divided out before the features (transformers' do_normalize=True:
     the samples to zero mean and unit variance; a peak normalisation): one second of noise at
     -20 dB and the same noise at -40 dB give the same features (every plan's depend on the
-    input's level unless a normalisation of the features removes it, whose per-feature means
-    are then 0, or a reference at the clip's own maximum, whose top value is then 0: those are
-    left to the other tests)"""
+    input's level unless a normalisation of the features removes it, whose per-feature means,
+    or whose mean over every value, are then 0, or a reference at the clip's own maximum, whose
+    top value is then 0: those are left to the other tests). wmel.diagnose asks it before the
+    fit, which then searches one clip only."""
     rate = int(plan.get("sample_rate", rate)) if plan else rate
     e = np.random.default_rng(7).standard_normal(rate).astype(np.float32)
     try:
@@ -531,6 +532,8 @@ def level_normalised(port, plan, rate=16000) -> str:
         return ""
     if abs(float(f1.max())) <= 1e-6 * max(1.0, float(np.max(np.abs(f1)))):
         return ""  # (decibels relative to the clip's own maximum: ref=np.max, named elsewhere)
+    if abs(float(f1.mean())) <= 1e-3 * max(1.0, float(f1.std())):
+        return ""  # (one normalisation over every value: NeMo's all_features)
     for g in _orientations(f1):  # (feature normalisation: each column's mean 0 over the frames)
         if np.all(np.abs(g.mean(axis=0)) <= 1e-3 * np.maximum(1, g.std(axis=0))):
             return ""

@@ -127,3 +127,5 @@ def test_values_relative_to_the_max_refused_with_the_reason():
     r = wmel.diagnose(port, "espnet-fbank")
     assert not r["reproduces"] and not r["explained"], r["differences"]
     assert "ref=np.max" in r["not_expressible"], r["not_expressible"]
+    # (seen on every probe before the search: no further clip searched)
+    assert "the other clips not searched" in r["notes"], r["notes"]

@@ -169,6 +169,22 @@ def test_waveform_standardised_refused_with_the_reason():
     r = wmel.diagnose(port, "whisper")
     assert not r["reproduces"] and not r["explained"], r["notes"]
     assert "input's level" in r["not_expressible"] and "do_normalize" in r["not_expressible"], r["not_expressible"]
+    # (known before the fit: the first clip searched for the report, no other)
+    assert "the other clips not searched" in r["notes"] and "search on clip 1)" in r["notes"], r["notes"]
+
+
+def test_one_normalisation_over_every_value_is_searched_in_full():
+    # NeMo's normalize "all_features" (one mean and one deviation over every value) without
+    # dither or a guard that tells the levels apart: the features do not move with the input's
+    # level, yet a plan states them; the level's test leaves the search whole
+    plan = {"frontend": "nemo", "normalize": "all_features", "log_guard": 1e-30, "dither": 0}
+    port = lambda x: wmel.features(x, plan=plan)  # noqa: E731
+    e = np.random.default_rng(7).standard_normal(SR).astype(np.float32)
+    assert np.max(np.abs(port(0.1 * e) - port(0.01 * e))) < 1e-3  # (the level divided out)
+    assert _refusals.level_normalised(port, plan) == ""
+    r = wmel.diagnose(port, "nemo")
+    assert r["reproduces"], (r["notes"], r["not_expressible"])
+    assert {d["field"]: d["found"] for d in r["differences"]}.get("normalize") == "all_features", r["differences"]
 
 
 def test_decibels_of_the_clips_max_not_taken_for_a_level_normalisation():

@@ -169,7 +169,7 @@ static void test_bounds(const wmel_frontend_plan *whisper, const float *audio, s
     size_t sh[2] = {R, C};
     char err[256] = "";
     wmel_dg_result *r = malloc(3 * sizeof *r);
-    wmel_dg_opts tight = {25, 0.0, 0.0, 0.0, 0};
+    wmel_dg_opts tight = {25, 0.0, 0.0, 0.0, 0, 0};
     for (int k = 0; k < 2; k++)
         CHECK(wmel_dg_run_opts(whisper, audio, n, feat, R * C, sh, 2, &tight, NULL, NULL, &r[k], err, sizeof err) == 0,
               "run %d: %s", k, err);
@@ -187,7 +187,7 @@ static void test_bounds(const wmel_frontend_plan *whisper, const float *audio, s
               r[2].evals > r[0].evals,
           "default bound: %zu, cut %d %d, explained %d, %zu candidates", r[2].max_candidates, r[2].work_bound,
           r[2].time_bound, r[2].explained, r[2].evals);
-    wmel_dg_opts cap = {0, 1e-9, 0.0, 0.0, 0};
+    wmel_dg_opts cap = {0, 1e-9, 0.0, 0.0, 0, 0};
     CHECK(wmel_dg_run_opts(whisper, audio, n, feat, R * C, sh, 2, &cap, NULL, NULL, &r[0], err, sizeof err) == 0,
           "capped: %s", err);
     CHECK(r[0].time_bound && strstr(r[0].notes, "safety cap") && r[0].max_candidates == WMEL_DG_MAX_CANDIDATES,
