@@ -184,7 +184,7 @@ int wmel__devplan_lower(const wmel_fe *fe, const wmel_dp_limits *lim, wmel_devpl
                  (!fe->col_scale || dp->n_colvec);
     dp->post = wmel__fe_post_on(p) && !wmel__fe_fill_rows(p);
     finish_rules(fe, &dp->fin);
-    dp->window = fe->window, dp->cos = fe->dft_cos, dp->sin = fe->dft_sin, dp->melw = fe->mel_w;
+    dp->window = fe->window, dp->melw = fe->mel_w;
     dp->col_scale = fe->col_scale, dp->col_shift = fe->col_shift, dp->dct = fe->dct;
     dp->mel_lo = fe->mel_lo, dp->mel_len = fe->mel_len, dp->mel_off = fe->mel_off;
     return dp->frames_ok;
@@ -226,7 +226,7 @@ void wmel__devplan_whisper(const wmel_fe *fe, const wmel_dp_limits *lim, wmel_de
                                  lim->name);
     dp->post = wmel__fe_post_on(&fe->p) && !wmel__fe_fill_rows(&fe->p);
     finish_rules(fe, &dp->fin); /* the plan's own rules, beside the ctx's params */
-    dp->window = pl->window_d, dp->cos = pl->dft_cos, dp->sin = pl->dft_sin, dp->melw = pl->mel_wd;
+    dp->window = pl->window_d, dp->melw = pl->mel_wd;
     dp->mel_lo = pl->mel_lo, dp->mel_len = pl->mel_len, dp->mel_off = pl->mel_off;
 }
 
@@ -249,8 +249,7 @@ void wmel__devplan_layout(const wmel_devplan *dp, size_t head, size_t int_head, 
 void wmel__devplan_tables(const wmel_devplan *dp, const wmel_dp_layout *L, double *tab)
 {
     memcpy(tab + L->win, dp->window, (size_t)dp->fl * sizeof(double));
-    memcpy(tab + L->co, dp->cos, (size_t)dp->n_fft * sizeof(double));
-    memcpy(tab + L->so, dp->sin, (size_t)dp->n_fft * sizeof(double));
+    wmel__fe_dft(dp->n_fft, tab + L->co, tab + L->so); /* (for Whisper the values of plan.c's tables) */
     memcpy(tab + L->mo, dp->melw, (size_t)dp->nnz * sizeof(double));
     if (dp->n_colvec) {
         memcpy(tab + L->cs, dp->col_scale, dp->n_colvec * sizeof(double));

@@ -102,7 +102,7 @@ typedef struct wmel_devplan {
                             whose shared memory cannot hold the FFT's frame falls back to it */
     wmel_dp_finish fin;
     /* the host's float64 tables (the compiled plan's) */
-    const double *window, *cos, *sin, *melw, *col_scale, *col_shift, *dct;
+    const double *window, *melw, *col_scale, *col_shift, *dct;
     const int *mel_lo, *mel_len, *mel_off;
 } wmel_devplan;
 

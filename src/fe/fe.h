@@ -124,8 +124,6 @@ typedef struct wmel_fe {
     int *mel_lo, *mel_len, *mel_off; /* filter m covers bins [lo, lo + len) */
     double *mel_w;       /* packed weights */
     double *dense;       /* [n_mels][n_bins] the same filters, dense (the reference) */
-    double *dft_cos;     /* [n_fft] cos(2 pi j / n_fft) (the reference's direct DFT) */
-    double *dft_sin;
     wmel_fft fft;
     const wmel_fe_kernel *kern; /* the CPU backend's frame kernel (set at create) */
     const wmel_algo *algo;      /* the algorithm the geometry chose (algo.c) */
@@ -185,6 +183,8 @@ int wmel__fe_out_check(const wmel_fe *fe, const float *v, size_t n);
 /* The general tables of a checked plan, whatever its geometry (wmel__plan_compile, the
  * stage-by-stage reference). */
 int wmel__fe_compile(const wmel_frontend_plan *p, wmel_fe **out);
+/* cos and sin of 2 pi j / n_fft, j < n_fft: the reference's direct DFT and the device's table */
+void wmel__fe_dft(int n_fft, double *cos_tab, double *sin_tab);
 void wmel__fe_free(wmel_fe *fe);
 /* 1 when the plan is Whisper's geometry (the frame driver computes it bit for bit), its
  * finish Whisper's or Whisper's with a fixed max (WMEL_NORMF_FIXED_MAX). */

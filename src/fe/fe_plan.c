@@ -988,11 +988,31 @@ static double bf16_if(const wmel_frontend_plan *p, double v)
     return r;
 }
 
-/* Dense [n_mels][n_bins] bank (a Kaldi bank's filters each hold a bin: kaldi_bank_full()). */
-static int mel_bank(const wmel_frontend_plan *p, int n_bins, double *w)
+/* The bins [*k0, *k1) of a triangle from Hz fl to fr (fl < fr, both finite) that can hold a
+   weight: every bin before *k0 is at or below fl, every bin from *k1 on at or above fr (bin k
+   at k sr / n_fft, as the bank computes it). */
+static void hz_span(double fl, double fr, double sr, int n_fft, int n_bins, int *k0, int *k1)
+{
+    const double per = sr / n_fft;
+    double a = floor(fl / per), b = ceil(fr / per);
+    int i = a < 0.0 ? 0 : a > n_bins ? n_bins : (int)a;
+    int j = b < 0.0 ? 0 : b > n_bins ? n_bins : (int)b;
+    while (i > 0 && (i - 1) * sr / n_fft > fl) i--;
+    while (i < n_bins && i * sr / n_fft <= fl) i++;
+    if (j < i) j = i;
+    while (j > i && (j - 1) * sr / n_fft >= fr) j--;
+    while (j < n_bins && j * sr / n_fft < fr) j++;
+    *k0 = i > 0 ? i - 1 : 0; /* (the bin at fl itself: its weight is 0 as well) */
+    *k1 = j;
+}
+
+/* Dense [n_mels][n_bins] bank (a Kaldi bank's filters each hold a bin: kaldi_bank_full()).
+   span[2 m], span[2 m + 1]: bins of row m outside them hold 0. */
+static int mel_bank(const wmel_frontend_plan *p, int n_bins, double *w, int *span)
 {
     const int nm = p->n_mels;
     const double lo = p->low_freq, hi = high_hz(p), sr = p->sample_rate;
+    for (int m = 0; m < nm; m++) span[2 * m] = 0, span[2 * m + 1] = n_bins;
     if (p->linear_bins) { /* no bank: column m is bin first_bin + m, weight 1 */
         memset(w, 0, sizeof(double) * (size_t)nm * (size_t)n_bins);
         for (int m = 0; m < nm; m++) w[(size_t)m * n_bins + (size_t)(p->first_bin + m)] = 1.0;
@@ -1022,7 +1042,15 @@ static int mel_bank(const wmel_frontend_plan *p, int n_bins, double *w)
         for (int m = 0; m < nm; m++) {
             const double d0 = f[m + 1] - f[m], d1 = sym ? d0 : f[m + 2] - f[m + 1];
             const double en = p->mel_norm == WMEL_MELNORM_SLANEY ? 2.0 / (f[m + 2] - f[m]) : 1.0;
-            for (int k = 0; k < n_bins; k++) {
+            const double right = sym ? f[m + 1] + d0 : f[m + 2];
+            int k0 = 0, k1 = n_bins;
+            if (d0 > 0.0 && d1 > 0.0 && en > 0.0 && isfinite(f[m]) && isfinite(right) && isfinite(en)) {
+                /* outside (f[m], right) one of the two slopes is <= 0: the weight is +0 */
+                hz_span(f[m], right, sr, p->n_fft, n_bins, &k0, &k1);
+                memset(w + (size_t)m * n_bins, 0, sizeof(double) * (size_t)n_bins);
+                span[2 * m] = k0, span[2 * m + 1] = k1;
+            }
+            for (int k = k0; k < k1; k++) {
                 const double fk = k * sr / p->n_fft;
                 const double a = (fk - f[m]) / d0, b = ((sym ? f[m + 1] + d0 : f[m + 2]) - fk) / d1;
                 const double v = a < b ? a : b;
@@ -1052,12 +1080,14 @@ static int mel_bank(const wmel_frontend_plan *p, int n_bins, double *w)
             if (mel[c] > left) b = c;
             else a = c + 1;
         }
-        for (int k = a; k < n_bins && k < top && mel[k] < right; k++) {
+        int k = a;
+        for (; k < n_bins && k < top && mel[k] < right; k++) {
             const double mk = mel[k];
             double v = mk <= centre ? (mk - left) / (centre - left) : (right - mk) / (right - centre);
             if (v > 0.0 && p->mel_norm == WMEL_MELNORM_SLANEY) v *= area;
             row[k] = v;
         }
+        span[2 * m] = a, span[2 * m + 1] = k;
     }
     free(mel);
     if ((p->bank_flags & WMEL_BANK_HTK) && lo != 0.0) /* Kaldi's htk_mode: HTK's first weight */
@@ -1124,6 +1154,14 @@ static double sinpi_d(double t)
     return sign * (t <= 0.25 ? sinpi_q(t) : cospi_q(0.5 - t));
 }
 
+void wmel__fe_dft(int n_fft, double *cos_tab, double *sin_tab)
+{
+    for (int j = 0; j < n_fft; j++) {
+        cos_tab[j] = cos(2.0 * PI * j / n_fft);
+        sin_tab[j] = sin(2.0 * PI * j / n_fft);
+    }
+}
+
 int wmel__fe_compile(const wmel_frontend_plan *p, wmel_fe **out)
 {
     *out = NULL;
@@ -1146,23 +1184,17 @@ int wmel__fe_compile(const wmel_frontend_plan *p, wmel_fe **out)
     fe->mel_lo = malloc(sizeof(int) * nm);
     fe->mel_len = malloc(sizeof(int) * nm);
     fe->mel_off = malloc(sizeof(int) * nm);
-    fe->dft_cos = malloc(sizeof(double) * (size_t)p->n_fft);
-    fe->dft_sin = malloc(sizeof(double) * (size_t)p->n_fft);
+    int *span = malloc(sizeof(int) * 2 * nm);
     int rc = WMEL_ERR_NO_MEMORY;
-    if (!fe->window || !fe->dense || !fe->mel_lo || !fe->mel_len || !fe->mel_off ||
-        !fe->dft_cos || !fe->dft_sin)
-        goto fail;
+    if (!fe->window || !fe->dense || !fe->mel_lo || !fe->mel_len || !fe->mel_off || !span) goto fail;
     for (int i = 0; i < p->frame_length; i++) fe->window[i] = bf16_if(p, window_at(p->window, i, p->frame_length, p->window_coeff));
-    for (int j = 0; j < p->n_fft; j++) {
-        fe->dft_cos[j] = cos(2.0 * PI * j / p->n_fft);
-        fe->dft_sin[j] = sin(2.0 * PI * j / p->n_fft);
-    }
-    if ((rc = mel_bank(p, fe->n_bins, fe->dense)) != WMEL_OK) goto fail;
-    for (size_t i = 0; i < nm * nb; i++) fe->dense[i] = bf16_if(p, fe->dense[i]);
+    if ((rc = mel_bank(p, fe->n_bins, fe->dense, span)) != WMEL_OK) goto fail;
+    if (p->bank_flags & WMEL_BANK_BF16)
+        for (size_t i = 0; i < nm * nb; i++) fe->dense[i] = bf16_if(p, fe->dense[i]);
     size_t nnz = 0;
-    for (size_t m = 0; m < nm; m++) {
+    for (size_t m = 0; m < nm; m++) { /* (each row's zeros outside its span: mel_bank) */
         const double *row = fe->dense + m * nb;
-        int lo = 0, hi = fe->n_bins;
+        int lo = span[2 * m], hi = span[2 * m + 1];
         while (lo < hi && row[lo] == 0.0) lo++;
         while (hi > lo && row[hi - 1] == 0.0) hi--;
         fe->mel_lo[m] = lo;
@@ -1170,6 +1202,8 @@ int wmel__fe_compile(const wmel_frontend_plan *p, wmel_fe **out)
         fe->mel_off[m] = (int)nnz;
         nnz += (size_t)(hi - lo);
     }
+    free(span);
+    span = NULL;
     rc = WMEL_ERR_NO_MEMORY;
     fe->mel_w = malloc(sizeof(double) * (nnz ? nnz : 1));
     if (!fe->mel_w) goto fail;
@@ -1195,6 +1229,7 @@ int wmel__fe_compile(const wmel_frontend_plan *p, wmel_fe **out)
     *out = fe;
     return WMEL_OK;
 fail:
+    free(span);
     wmel__fe_free(fe);
     return rc;
 }
@@ -1208,8 +1243,6 @@ void wmel__fe_free(wmel_fe *fe)
     free(fe->mel_len);
     free(fe->mel_off);
     free(fe->mel_w);
-    free(fe->dft_cos);
-    free(fe->dft_sin);
     free(fe->dct);
     free(fe->col_scale);
     free(fe->col_shift);

@@ -126,7 +126,8 @@ static void ref_window(const wmel_fe *fe, size_t nb, double *fr)
 }
 
 /* Stage 5: the power (or magnitude) spectrum by a direct DFT of the zero-padded frame. */
-static void ref_spectrum(const wmel_fe *fe, size_t nb, const double *fr, double *spec)
+static void ref_spectrum(const wmel_fe *fe, const double *dft_cos, const double *dft_sin, size_t nb, const double *fr,
+                         double *spec)
 {
     const wmel_frontend_plan *p = &fe->p;
     const int fl = p->frame_length, N = p->n_fft, nbins = fe->n_bins;
@@ -136,8 +137,8 @@ static void ref_spectrum(const wmel_fe *fe, size_t nb, const double *fr, double 
             double re = 0.0, im = 0.0;
             int idx = 0; /* j k mod N */
             for (int j = 0; j < fl; j++) {
-                re += f[j] * fe->dft_cos[idx];
-                im -= f[j] * fe->dft_sin[idx];
+                re += f[j] * dft_cos[idx];
+                im -= f[j] * dft_sin[idx];
                 idx += k;
                 if (idx >= N) idx -= N;
             }
@@ -332,16 +333,18 @@ int wmel__fe_ref(const wmel_ctx *ctx, const float *x, size_t n, float *out)
     double *feat = malloc(sizeof(double) * (nfo ? nfo : 1) * nc);
     double *fr = malloc(sizeof(double) * REF_BLOCK * fl);
     double *spec = malloc(sizeof(double) * REF_BLOCK * (size_t)fe->n_bins);
+    double *dft = malloc(sizeof(double) * 2 * (size_t)p->n_fft);
     double energy[REF_BLOCK];
     rc = WMEL_ERR_NO_MEMORY;
-    if (feat && fr && spec) {
+    if (feat && fr && spec && dft) {
+        wmel__fe_dft(p->n_fft, dft, dft + p->n_fft);
         for (size_t t0 = 0; t0 < nf; t0 += REF_BLOCK) {
             const size_t nb = nf - t0 < REF_BLOCK ? nf - t0 : REF_BLOCK;
             ref_frames(fe, x, n, t0, nb, fr);
             ref_frame_prep(fe, nb, fr, energy);
             ref_window(fe, nb, fr);
             ref_energy(fe, nb, fr, energy, 1);
-            ref_spectrum(fe, nb, fr, spec);
+            ref_spectrum(fe, dft, dft + p->n_fft, nb, fr, spec);
             ref_mel_log(fe, nb, spec, energy, feat + t0 * nc, NULL);
         }
         rc = ref_normalise(fe, feat, nf, nv);
@@ -354,6 +357,7 @@ int wmel__fe_ref(const wmel_ctx *ctx, const float *x, size_t n, float *out)
     free(feat);
     free(fr);
     free(spec);
+    free(dft);
     return rc;
 }
 
@@ -391,8 +395,10 @@ int wmel_ref_plan_stages(const wmel_frontend_plan *plan, const float *pcm, size_
     double *spec = malloc(sizeof(double) * REF_BLOCK * nbins);
     double *feat = malloc(sizeof(double) * REF_BLOCK * nc);
     double *mel = malloc(sizeof(double) * REF_BLOCK * nm);
+    double *dft = malloc(sizeof(double) * 2 * (size_t)q.n_fft);
     double energy[REF_BLOCK];
-    rc = fr && spec && feat && mel ? WMEL_OK : WMEL_ERR_NO_MEMORY;
+    rc = fr && spec && feat && mel && dft ? WMEL_OK : WMEL_ERR_NO_MEMORY;
+    if (rc == WMEL_OK) wmel__fe_dft(q.n_fft, dft, dft + q.n_fft);
     for (size_t i0 = 0; rc == WMEL_OK && i0 < nf; i0 += REF_BLOCK) {
         const size_t nb = nf - i0 < REF_BLOCK ? nf - i0 : REF_BLOCK;
         for (size_t b = 0; b < nb; b++) /* frames of the span, one at a time into the block */
@@ -407,7 +413,7 @@ int wmel_ref_plan_stages(const wmel_frontend_plan *plan, const float *pcm, size_
         ref_energy(fe, nb, fr, energy, 1);
         if (out->windowed) memcpy(out->windowed + i0 * fl, fr, sizeof(double) * nb * fl);
         if (!out->power && !out->mel && !out->logmel) continue;
-        ref_spectrum(fe, nb, fr, spec);
+        ref_spectrum(fe, dft, dft + q.n_fft, nb, fr, spec);
         if (out->power) ref_put_cols(spec, nb, nbins, out->power, nf, i0);
         if (!out->mel && !out->logmel) continue;
         ref_mel_log(fe, nb, spec, energy, feat, mel);
@@ -418,6 +424,7 @@ int wmel_ref_plan_stages(const wmel_frontend_plan *plan, const float *pcm, size_
     free(spec);
     free(feat);
     free(mel);
+    free(dft);
     wmel__fe_free(fe);
     return rc;
 }
