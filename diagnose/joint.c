@@ -676,6 +676,14 @@ static void bin_starts(const wmel_frontend_plan *c, const wmel_dg_clip *clip, si
     }
 }
 static int normalised_values(const wmel_dg_clip *c);
+/* 1: the claim normalises its features (per feature, mean and variance) and clip c's values are
+   not normalised: the starts without the claim's normalisation (scipy's log spectrogram claimed
+   as NeMo's) */
+static int claim_norm_absent(const wmel_frontend_plan *claimed, const wmel_dg_clip *c)
+{
+    return (claimed->norm == WMEL_NORM_PER_FEATURE || claimed->norm == WMEL_NORM_MEAN_VAR) && !normalised_values(c);
+}
+
 static int structural_starts(const wmel_frontend_plan *c, const wmel_dg_clip *clip, wmel_frontend_plan *v)
 {
     int n = 0;
@@ -711,10 +719,7 @@ static int structural_starts(const wmel_frontend_plan *c, const wmel_dg_clip *cl
                 (FFTS[f] < 0 && (100 * nf < c->sample_rate || w == (size_t)c->n_mels))) /* (a window of 10 ms or more;
                                                                                        the claim's mels are a bank) */
                 continue;
-            /* (the claim's normalisation dropped where the port's values have none: scipy's log
-               spectrogram claimed as NeMo's) */
-            const int unnorm = (c->norm == WMEL_NORM_PER_FEATURE || c->norm == WMEL_NORM_MEAN_VAR) &&
-                               !normalised_values(clip);
+            const int unnorm = claim_norm_absent(c, clip);
             for (int g = 0; g < 2; g++) {
                 wmel_frontend_plan p = *c;
                 to_linear(&p);
@@ -872,8 +877,7 @@ static int try_structural(joint_state *s, char *err, size_t err_len)
     wmel_frontend_plan take;
     int best_ok = s->have ? s->n_ok : 0, got = 0, searched = 0, rc = 0;
     /* (starts without the claim's normalisation, where the port's values have none) */
-    const int unnorm = (s->claimed->norm == WMEL_NORM_PER_FEATURE || s->claimed->norm == WMEL_NORM_MEAN_VAR) &&
-                       !normalised_values(&s->clips[0]);
+    const int unnorm = claim_norm_absent(s->claimed, &s->clips[0]);
     for (int i = 0; i < nv; i++) {
         wmel_dg_check_result ck;
         char e2[256];
