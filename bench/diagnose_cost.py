@@ -55,6 +55,9 @@ import numpy as np  # noqa: E402
 
 import wmel  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from frontends_bench import cpu_model, loadavg  # noqa: E402
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BOUND_S = 10.0  # the CPU seconds of one core an answer may take
 
@@ -217,23 +220,6 @@ def run_one(make, repeat, load):
             "same": len(answers) == 1 and (not load or load_answers == answers), "verdict": verdict}
 
 
-def cpu_model():
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def loadavg():
-    try:
-        return open("/proc/loadavg").read().split()[:3]
-    except OSError:
-        return ["?"] * 3
-
-
 def measure(args) -> tuple:
     """(rows, skipped) of the ports with the wmel this process imports"""
     rows, skipped = [], []
@@ -305,7 +291,7 @@ def main():
              (f" --against {args.against_name or args.against}" if args.against else "") +
              f": wmel.diagnose(port, claimed) on the probes, each port {args.repeat} times; CPU seconds of this "
              f"process (one core: BLAS on one thread; the port's own calls included). {cpu_model()}, "
-             f"{os.cpu_count()} CPUs, load average {' '.join(before)} before, {' '.join(after)} after; "
+             f"{os.cpu_count()} CPUs, load average {before} before, {after} after; "
              f"Python {platform.python_version()}, numpy {np.__version__}.", "",
              f"The bound: {BOUND_S:g} s of one core per answer. Same: every run gave the same answer and "
              f"candidate count" + (f", also with {args.load} busy processes beside it" if args.load else "") +
