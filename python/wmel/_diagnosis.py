@@ -261,7 +261,7 @@ def _name_refusal(port, r, audios, feats, names, level: str) -> None:
     # plan reproduces such a port whatever else the fit met on the way; the recognisers of a
     # more particular convention first, the level's last)
     if r.get("not_expressible"):
-        why = level
+        why = level or r["not_expressible"]
     else:
         why = recognise(port, r, audios, feats, names, features)
     if not why:

@@ -129,3 +129,4 @@ def test_values_relative_to_the_max_refused_with_the_reason():
     assert "ref=np.max" in r["not_expressible"], r["not_expressible"]
     # (seen on every probe before the search: no further clip searched)
     assert "the other clips not searched" in r["notes"], r["notes"]
+    assert "units" not in {d["field"] for d in r["differences"]}, r["differences"]  # (a map of no convention)
