@@ -199,10 +199,13 @@ def _claimed(preset, plan, hf_config):
 
 
 def _claimed_rate(kind: int, text: str) -> dict:
-    """{"sample_rate": the claimed plan's rate} (16000 where the claim does not say it)"""
+    """{"sample_rate": the claimed plan's rate} (16000 where the claim does not say it; a
+    transformers configuration's sampling_rate)"""
     from ._features import _preset_plan, plan_from
     try:
-        p = _preset_plan(text) if kind == 0 else plan_from(json.loads(text)) if kind == 1 else {}
+        if kind == 2:
+            return {"sample_rate": int(json.loads(text).get("sampling_rate", 16000))}
+        p = _preset_plan(text) if kind == 0 else plan_from(json.loads(text))
         return {"sample_rate": int(p.get("sample_rate", 16000))}
     except (ValueError, TypeError, KeyError):
         return {"sample_rate": 16000}

@@ -193,3 +193,17 @@ def test_decibels_of_the_clips_max_not_taken_for_a_level_normalisation():
         S = wmel.features(x, plan={"frontend": "nemo", "normalize": "none", "log": "none"}).astype(np.float64)
         return (10 * np.log10(np.maximum(S, 1e-10) / S.max())).astype(np.float32)
     assert _refusals.level_normalised(port, {"frontend": "nemo"}) == ""
+
+
+def test_level_test_at_the_claimed_rate():
+    # the level's test before the fit runs at the claim's rate: a preset's, a plan's, a
+    # transformers configuration's sampling_rate; 16000 where the claim says none
+    import json
+
+    from wmel._diagnosis import _claimed_rate
+    assert _claimed_rate(0, "clap") == {"sample_rate": 48000}
+    assert _claimed_rate(1, json.dumps({"frontend": "whisper"})) == {"sample_rate": 16000}
+    assert _claimed_rate(1, json.dumps({"frontend": "nemo", "sample_rate": 22050})) == {"sample_rate": 22050}
+    assert _claimed_rate(2, json.dumps({"feature_extractor_type": "ClapFeatureExtractor",
+                                        "sampling_rate": 48000})) == {"sample_rate": 48000}
+    assert _claimed_rate(2, "{not json") == {"sample_rate": 16000}
